@@ -1,0 +1,48 @@
+# Two commands do all the set-up on a fresh machine (Python 3.11, pip, make):
+#   make demo   run the main job on embedded defaults
+#   make test   run the whole test suite (starts its own local servers)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+RUNTIME := $(VENV)/.runtime-installed
+DEV := $(VENV)/.dev-installed
+export PYTHONPATH := $(CURDIR)/scripts
+PYTEST_ARGS ?=
+
+.PHONY: help test demo lint fix bench clean
+
+help:
+	@echo "make demo    run the main job on embedded defaults (creates $(VENV))"
+	@echo "make test    run the test suite (creates $(VENV))"
+	@echo "make lint    run mlci's own quality gate on this repository"
+	@echo "make fix     apply black and isort to this repository"
+	@echo "make bench   run the benchmarks in bench/"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(RUNTIME): $(BIN)/python requirements.txt requirements/*.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(DEV): $(RUNTIME) requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+test: $(DEV)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+demo: $(RUNTIME)
+	$(BIN)/python -m mlci quality examples/projects/clean
+
+lint: $(RUNTIME)
+	$(BIN)/python -m mlci quality .
+
+fix: $(RUNTIME)
+	$(BIN)/python -m mlci quality --fix .
+
+bench: $(DEV)
+	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python "$$script" || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache

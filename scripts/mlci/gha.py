@@ -1,0 +1,261 @@
+"""GitHub Actions I/O: the one place that writes workflow commands, outputs and the step summary.
+
+Inside Actions (``GITHUB_ACTIONS=true``) results become workflow commands (``::error file=...::``,
+``::group::``, ``::add-mask::``), step outputs (``$GITHUB_OUTPUT``) and Markdown in ``$GITHUB_STEP_SUMMARY``.
+Outside Actions the same results print as plain text (``path:line:col: error: ...``), so the CLI reads well on
+a laptop; outputs and summary are still written when their files are named in the environment (``act`` does).
+
+Every line this module prints passes through :func:`redact`, which replaces the value of every known secret
+environment variable (and every value given to :func:`mask`) with ``***``.
+
+Reference: https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets as _secrets
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Literal, TextIO
+
+#: Environment variables whose values are secrets wherever they appear.
+SECRET_ENV_VARS = (
+    "HF_TOKEN",
+    "HUGGING_FACE_HUB_TOKEN",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "MLFLOW_TRACKING_TOKEN",
+    "MLFLOW_TRACKING_PASSWORD",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "ACTIONS_RUNTIME_TOKEN",
+)
+_MIN_SECRET_LENGTH = 4  # masking "a" would garble every line
+_masked: set[str] = set()
+
+Level = Literal["error", "warning", "notice"]
+
+
+def in_actions() -> bool:
+    """True when running as a GitHub Actions step (also under ``act``, which sets the same variable)."""
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+# --------------------------------------------------------------------------------------------- secrets
+
+
+def _secret_values() -> list[str]:
+    values = {os.environ.get(name, "") for name in SECRET_ENV_VARS} | _masked
+    # Longest first, so a secret that contains another is replaced whole.
+    return sorted((v for v in values if len(v) >= _MIN_SECRET_LENGTH), key=len, reverse=True)
+
+
+def redact(text: str) -> str:
+    """Replace every known secret value in ``text`` with ``***``."""
+    for value in _secret_values():
+        text = text.replace(value, "***")
+    return text
+
+
+def mask(value: str) -> None:
+    """Register a secret found at run time: GitHub hides it from the log and :func:`redact` removes it.
+
+    Secrets that arrive in the environment are not echoed with ``::add-mask::`` (the runner already masks
+    ``secrets.*``, and outside GitHub the echo itself would print them): :func:`redact` covers them.
+    """
+    if len(value) < _MIN_SECRET_LENGTH:
+        return
+    _masked.add(value)
+    if in_actions():
+        for line in value.splitlines():
+            if line:
+                print(f"::add-mask::{line}", flush=True)
+
+
+# --------------------------------------------------------------------------------------------- escaping
+
+
+def escape_data(text: str) -> str:
+    """Escape the message part of a workflow command (``%``, CR, LF)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a property value of a workflow command (also ``:`` and ``,``)."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _emit(line: str, stream: TextIO | None = None) -> None:
+    print(redact(line), file=stream or sys.stdout, flush=True)
+
+
+# --------------------------------------------------------------------------------------------- annotations
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """One finding, placed on a file and line when it has one."""
+
+    message: str
+    level: Level = "error"
+    title: str | None = None
+    file: str | None = None
+    line: int | None = None
+    col: int | None = None
+    end_line: int | None = None
+    end_col: int | None = None
+
+    def command(self) -> str:
+        """The workflow command, e.g. ``::error file=a.py,line=3,title=E501::line too long``."""
+        props = [
+            (key, value)
+            for key, value in (
+                ("file", self.file),
+                ("line", self.line),
+                ("endLine", self.end_line),
+                ("col", self.col),
+                ("endColumn", self.end_col),
+                ("title", self.title),
+            )
+            if value is not None
+        ]
+        rendered = ",".join(f"{key}={escape_property(str(value))}" for key, value in props)
+        return f"::{self.level}{' ' + rendered if rendered else ''}::{escape_data(self.message)}"
+
+    def plain(self) -> str:
+        """The laptop form, e.g. ``a.py:3:80: error: [E501] line too long`` (editors make it clickable)."""
+        where = ":".join(str(part) for part in (self.file, self.line, self.col) if part is not None)
+        title = f"[{self.title}] " if self.title else ""
+        return f"{where + ': ' if where else ''}{self.level}: {title}{self.message}"
+
+
+def annotate(annotation: Annotation) -> None:
+    """Print one annotation: a workflow command in Actions, a compiler-style line elsewhere."""
+    _emit(annotation.command() if in_actions() else annotation.plain())
+
+
+def error(message: str, *, title: str | None = None) -> None:
+    """Print one error line with no file position (the exit-2 path uses this)."""
+    annotate(Annotation(message=message, title=title))
+
+
+def warning(message: str, *, title: str | None = None) -> None:
+    """Print one warning line with no file position."""
+    annotate(Annotation(message=message, level="warning", title=title))
+
+
+def notice(message: str, *, title: str | None = None) -> None:
+    """Print one notice line with no file position."""
+    annotate(Annotation(message=message, level="notice", title=title))
+
+
+def info(message: str) -> None:
+    """Print a plain line of output (redacted)."""
+    _emit(message)
+
+
+# --------------------------------------------------------------------------------------------- log groups
+
+
+@contextmanager
+def group(title: str) -> Iterator[None]:
+    """Fold what is printed inside into a collapsible log group (a plain heading outside Actions)."""
+    sys.stderr.flush()
+    _emit(f"::group::{escape_data(title)}" if in_actions() else f"--- {title}")
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        if in_actions():
+            _emit("::endgroup::")
+
+
+@contextmanager
+def untrusted_output() -> Iterator[None]:
+    """Print third-party text (a tool's diff, a training log) with workflow commands switched off.
+
+    A file can contain ``::set-output`` or ``::add-mask`` text; between ``::stop-commands::TOKEN`` and
+    ``::TOKEN::`` the runner treats it as plain text.
+    """
+    if not in_actions():
+        yield
+        return
+    token = _secrets.token_hex(16)
+    _emit(f"::stop-commands::{token}")
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        _emit(f"::{token}::")
+
+
+# --------------------------------------------------------------------------------------------- outputs
+
+
+def set_output(name: str, value: object) -> None:
+    """Write one step output to ``$GITHUB_OUTPUT`` (multi-line safe); a no-op when it is not set.
+
+    Non-string values are written as compact JSON (``true``, ``3``, ``{"a":1}``).
+    """
+    path = os.environ.get("GITHUB_OUTPUT")
+    if not path:
+        return
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), sort_keys=True)
+    text = redact(text)
+    delimiter = f"ghadelimiter_{_secrets.token_hex(16)}"
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(f"{name}<<{delimiter}\n{text}\n{delimiter}\n")
+
+
+def set_outputs(values: dict[str, object]) -> None:
+    """Write several step outputs."""
+    for name, value in values.items():
+        set_output(name, value)
+
+
+def add_summary(markdown: str) -> None:
+    """Append Markdown to the job summary (``$GITHUB_STEP_SUMMARY``); a no-op when it is not set."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(redact(markdown).rstrip("\n") + "\n\n")
+
+
+# --------------------------------------------------------------------------------------------- Markdown
+
+
+def md_escape(text: object) -> str:
+    """Make ``text`` safe inside a Markdown table cell."""
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", "<br>")
+
+
+def md_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A GitHub-flavoured Markdown table."""
+    lines = [
+        "| " + " | ".join(md_escape(h) for h in headers) + " |",
+        "|" + "|".join("---" for _ in headers) + "|",
+    ]
+    lines += ["| " + " | ".join(md_escape(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def text_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A plain-text table with aligned columns, for the terminal."""
+    grid = [[str(h) for h in headers]] + [[str(cell) for cell in row] for row in rows]
+    widths = [max(len(row[i]) for row in grid) for i in range(len(headers))]
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in grid]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def status_mark(passed: bool | None) -> str:
+    """The mark a summary cell shows for a pass, a failure, or a skip (None)."""
+    return {True: "✅ pass", False: "❌ fail", None: "➖ skip"}[passed]

@@ -1,0 +1,1 @@
+"""Python quality gate: flake8, black, isort, bandit and pytest."""

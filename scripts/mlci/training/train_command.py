@@ -1,0 +1,18 @@
+"""`mlci ...`: placeholder until the capability lands."""
+
+from __future__ import annotations
+
+import argparse
+
+from mlci.errors import UserError
+
+HELP = "Launch a training job (local or SageMaker), follow it, and report the result."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register this command's options."""
+
+
+def run(args: argparse.Namespace) -> bool:
+    """Not implemented yet."""
+    raise UserError("this command is not implemented yet")

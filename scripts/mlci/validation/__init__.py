@@ -1,0 +1,1 @@
+"""Model validation: load a classifier, evaluate it on reference data, assert its metrics."""
