@@ -1,0 +1,67 @@
+"""Train the wine classifier: a RandomForest telling class 2 from the rest, the SageMaker way.
+
+Runs unchanged under ``mlci train --launcher local`` and in a SageMaker scikit-learn container:
+
+* hyperparameters arrive as arguments (``--n-estimators 200``; SageMaker passes ``--<name> <value>``) with
+  the JSON in ``SM_HPS`` as the fallback;
+* the model is saved as ``model.joblib`` into ``SM_MODEL_DIR`` (SageMaker uploads it as model.tar.gz);
+* metrics go to ``SM_OUTPUT_DATA_DIR/metrics.json`` and to the log as ``name=value`` lines.
+
+Data: scikit-learn's bundled wine data set (no download), one-vs-rest ``y == 2``, split with
+``train_test_split(test_size=0.25, random_state=42)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    hps = json.loads(os.environ.get("SM_HPS") or "{}")
+
+    def hp(name: str, default: object) -> object:
+        return hps.get(name, hps.get(name.replace("-", "_"), default))
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-estimators", "--n_estimators", type=int, default=hp("n-estimators", 100))
+    parser.add_argument("--max-depth", "--max_depth", type=int, default=hp("max-depth", None))
+    parser.add_argument("--random-state", "--random_state", type=int, default=hp("random-state", 42))
+    parser.add_argument("--model-dir", default=os.environ.get("SM_MODEL_DIR", "model"))
+    parser.add_argument("--output-data-dir", default=os.environ.get("SM_OUTPUT_DATA_DIR", "output"))
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    import joblib
+    from sklearn.datasets import load_wine
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.metrics import accuracy_score, f1_score
+    from sklearn.model_selection import train_test_split
+
+    wine = load_wine()
+    X, y = wine.data, wine.target == 2  # one-vs-rest: classes False/True
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=42)
+    model = RandomForestClassifier(
+        n_estimators=args.n_estimators, max_depth=args.max_depth, random_state=args.random_state
+    )
+    model.fit(X_train, y_train)
+    predicted = model.predict(X_test)
+    metrics = {"accuracy": accuracy_score(y_test, predicted), "f1": f1_score(y_test, predicted)}
+    for name, value in metrics.items():
+        print(f"{name}={value:.4f}")
+
+    Path(args.model_dir).mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, Path(args.model_dir) / "model.joblib")
+    Path(args.output_data_dir).mkdir(parents=True, exist_ok=True)
+    (Path(args.output_data_dir) / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    print(f"saved {Path(args.model_dir) / 'model.joblib'} (n_estimators={args.n_estimators})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""The SageMaker launcher: build a CreateTrainingJob request, validate it before any call, create or attach.
+
+The synced code becomes the ``code`` input channel (File mode: SageMaker copies the prefix to
+``/opt/ml/input/data/code``). With ``--entry-point`` the job is set up for SageMaker framework containers
+(scikit-learn, PyTorch, ...): ``sagemaker_program`` names the script and ``sagemaker_submit_directory``
+points at the code channel's directory, which the training toolkit copies into place; hyperparameters are
+JSON-encoded as the SageMaker Python SDK does.
+
+Re-running the same name: CreateTrainingJob answers ResourceInUse; mlci then attaches to that job (follows
+it) instead of failing or launching a duplicate.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlci.errors import UserError
+from mlci.training import aws
+from mlci.training.jobname import validate_job_name
+from mlci.training.mappings import encode_hyperparameters
+from mlci.training.s3uri import S3Location
+
+log = logging.getLogger(__name__)
+
+CODE_CHANNEL = "code"
+CODE_DIR = f"/opt/ml/input/data/{CODE_CHANNEL}"
+CHECKPOINT_DIR = "/opt/ml/checkpoints"
+MAX_RUNTIME_LIMIT = 28 * 24 * 3600  # SageMaker's ceiling for MaxRuntimeInSeconds
+
+_ROLE_ARN = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$")
+_INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9\-]+\.[a-z0-9]+$")
+_CHANNEL_NAME = re.compile(r"^[A-Za-z0-9\.\-_]+$")
+_TAG_TEXT = re.compile(r"^[\w\s.:/=+\-@]*$")
+
+
+@dataclass
+class SageMakerJob:
+    """Everything CreateTrainingJob needs, as mlci's flags give it."""
+
+    job_name: str
+    image_uri: str
+    role_arn: str
+    output: str
+    instance_type: str = "ml.m5.large"
+    instance_count: int = 1
+    volume_size: int = 30
+    max_runtime: int = 3600
+    code: str | None = None
+    entry_point: str | None = None
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    environment: dict[str, str] = field(default_factory=dict)
+    channels: dict[str, str] = field(default_factory=dict)
+    tags: list[tuple[str, str]] = field(default_factory=list)
+    spot: bool = False
+    max_wait: int | None = None
+    checkpoint_s3_uri: str | None = None
+    allowed_instance_types: list[str] = field(default_factory=list)
+    region: str = ""
+
+
+def _channel(name: str, uri: str) -> dict[str, Any]:
+    return {
+        "ChannelName": name,
+        "DataSource": {
+            "S3DataSource": {
+                "S3DataType": "S3Prefix",
+                "S3Uri": uri,
+                "S3DataDistributionType": "FullyReplicated",
+            }
+        },
+        "InputMode": "File",
+    }
+
+
+def validate(job: SageMakerJob) -> None:
+    """Check what SageMaker would reject, naming the flag, before any request is made."""
+    validate_job_name(job.job_name)
+    if not job.image_uri or any(c.isspace() for c in job.image_uri):
+        raise UserError(
+            "--image-uri: required for the sagemaker launcher (the training container's ECR image URI)."
+        )
+    if not _ROLE_ARN.match(job.role_arn or ""):
+        raise UserError(
+            f"--role-arn {job.role_arn!r}: expected the SageMaker execution role's ARN, "
+            "arn:aws:iam::<account>:role/<name>."
+        )
+    if not _INSTANCE_TYPE.match(job.instance_type):
+        raise UserError(
+            f"--instance-type {job.instance_type!r}: expected a SageMaker instance type such as ml.m5.large."
+        )
+    if job.allowed_instance_types and job.instance_type not in job.allowed_instance_types:
+        raise UserError(
+            f"--instance-type {job.instance_type}: not in --allowed-instance-types "
+            f"({', '.join(job.allowed_instance_types)}); pick one of those."
+        )
+    if not 1 <= job.volume_size <= 16384:
+        raise UserError(f"--volume-size {job.volume_size}: expected 1 to 16384 GB.")
+    if not 1 <= job.max_runtime <= MAX_RUNTIME_LIMIT:
+        raise UserError(f"--max-runtime: {job.max_runtime} s is beyond SageMaker's limit of 28 days.")
+    if job.max_wait is not None and (not job.spot or job.max_wait < job.max_runtime):
+        raise UserError("--max-wait: only with --spot, and at least --max-runtime.")
+    if job.entry_point and not job.code:
+        raise UserError("--entry-point: needs --code s3://... (the synced code the entry point lives in).")
+    for name in job.channels:
+        if name == CODE_CHANNEL and job.code:
+            raise UserError(
+                f"--channel {name}: the name '{CODE_CHANNEL}' is taken by --code; rename the channel."
+            )
+        if not _CHANNEL_NAME.match(name):
+            raise UserError(f"--channel {name}: channel names take letters, digits, '.', '-' and '_'.")
+    if len(job.hyperparameters) > 100:
+        raise UserError("--hyperparameters: SageMaker takes at most 100 hyperparameters.")
+    for key, value in encode_hyperparameters(job.hyperparameters, json_values=bool(job.entry_point)).items():
+        if len(key) > 256 or len(value) > 2500:
+            raise UserError(
+                f"--hyperparameters: {key!r} is too long (keys up to 256, values up to 2500 characters)."
+            )
+    for key, value in job.tags:
+        if (
+            key.lower().startswith("aws:")
+            or not _TAG_TEXT.match(key)
+            or not _TAG_TEXT.match(value)
+            or len(key) > 128
+            or len(value) > 256
+        ):
+            raise UserError(
+                f"--tag {key}={value}: not a valid tag (no 'aws:' prefix; letters, digits, spaces and "
+                "_.:/=+-@)."
+            )
+
+
+def build_request(job: SageMakerJob) -> dict[str, Any]:
+    """The CreateTrainingJob request (validated)."""
+    validate(job)
+    framework = bool(job.entry_point)
+    hyperparameters = dict(job.hyperparameters)
+    if framework:
+        hyperparameters.update(
+            {
+                "sagemaker_program": job.entry_point,
+                "sagemaker_submit_directory": CODE_DIR,
+                "sagemaker_job_name": job.job_name,
+                "sagemaker_region": job.region,
+                "sagemaker_container_log_level": 20,
+            }
+        )
+    channels = []
+    if job.code:  # a directory: the trailing "/" keeps a sibling prefix (pr-1 vs pr-10) out of the channel
+        code = S3Location.parse(job.code, "--code")
+        channels.append(_channel(CODE_CHANNEL, f"s3://{code.bucket}/{code.list_prefix}"))
+    for name, uri in job.channels.items():
+        S3Location.parse(uri, f"--channel {name}=")
+        channels.append(_channel(name, uri))
+    request: dict[str, Any] = {
+        "TrainingJobName": job.job_name,
+        "AlgorithmSpecification": {"TrainingImage": job.image_uri, "TrainingInputMode": "File"},
+        "RoleArn": job.role_arn,
+        "OutputDataConfig": {"S3OutputPath": str(S3Location.parse(job.output, "--output"))},
+        "ResourceConfig": {
+            "InstanceType": job.instance_type,
+            "InstanceCount": job.instance_count,
+            "VolumeSizeInGB": job.volume_size,
+        },
+        "StoppingCondition": {"MaxRuntimeInSeconds": job.max_runtime},
+        "HyperParameters": encode_hyperparameters(hyperparameters, json_values=framework),
+        "Tags": [{"Key": key, "Value": value} for key, value in job.tags],
+        "EnableManagedSpotTraining": job.spot,
+    }
+    if channels:
+        request["InputDataConfig"] = channels
+    if job.environment:
+        request["Environment"] = job.environment
+    if job.spot:
+        request["StoppingCondition"]["MaxWaitTimeInSeconds"] = job.max_wait or 2 * job.max_runtime
+        checkpoints = job.checkpoint_s3_uri or str(
+            S3Location.parse(job.output, "--output").child(f"{job.job_name}/checkpoints")
+        )
+        request["CheckpointConfig"] = {
+            "S3Uri": str(S3Location.parse(checkpoints, "--checkpoint-s3-uri")),
+            "LocalPath": CHECKPOINT_DIR,
+        }
+    return request
+
+
+def create_or_attach(client: Any, request: dict[str, Any]) -> tuple[str, bool]:
+    """Create the job; on ResourceInUse attach to the existing one. Returns (job ARN, attached)."""
+    name = request["TrainingJobName"]
+    try:
+        return client.create_training_job(**request)["TrainingJobArn"], False
+    except Exception as exc:
+        if aws.error_code(exc) != "ResourceInUse":
+            aws.raise_translated(exc, f"--job-name {name}: CreateTrainingJob")
+    log.info(
+        "a training job named %s already exists (a re-run): attaching to it instead of starting another", name
+    )
+    try:
+        return client.describe_training_job(TrainingJobName=name)["TrainingJobArn"], True
+    except Exception as exc:
+        aws.raise_translated(exc, f"--job-name {name}: DescribeTrainingJob")

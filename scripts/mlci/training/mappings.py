@@ -1,0 +1,91 @@
+"""Hyperparameters and environments: read from YAML/JSON, encoded the way SageMaker and its toolkit do.
+
+A training script sees its hyperparameters the same way under both launchers:
+
+* as command-line arguments ``--name value`` (keys sorted; a dict value becomes ``k=v,k2=v2``), which is what
+  the SageMaker training toolkit passes to the entry point;
+* as ``SM_HPS`` (JSON of all of them) and one ``SM_HP_<NAME>`` per hyperparameter (strings as they are,
+  other values as compact JSON);
+* in ``hyperparameters.json`` (the container's ``/opt/ml/input/config``), where every value is a string.
+
+For SageMaker framework containers (``--entry-point`` given) values are JSON-encoded, as the SageMaker Python
+SDK does for its framework estimators, so the toolkit decodes ``"100"`` back to ``100`` and ``"\\"gini\\""``
+to ``"gini"``. For other containers a value is sent as its plain string (numbers and booleans as JSON).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from mlci.errors import UserError
+
+
+def load_mapping(flag: str, text: str | None) -> dict[str, Any]:
+    """A mapping from a YAML/JSON file path or inline YAML/JSON text (``{}`` when empty)."""
+    if not text or not text.strip():
+        return {}
+    import yaml
+
+    source = text
+    if "\n" not in text and os.path.isfile(text):
+        try:
+            with open(text, encoding="utf-8") as handle:
+                source = handle.read()
+        except OSError as exc:
+            raise UserError(f"{flag} {text}: cannot read the file ({exc.strerror or exc}).") from exc
+    try:
+        value = yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        raise UserError(
+            f"{flag}: not valid YAML or JSON ({str(exc).splitlines()[0]}); pass a mapping."
+        ) from exc
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise UserError(
+            f"{flag}: expected a mapping such as 'n-estimators: 100', got {type(value).__name__}."
+        )
+    return {str(key): item for key, item in value.items()}
+
+
+def string_value(value: Any) -> str:
+    """A value as SageMaker stores it for a non-framework container: strings as is, others as JSON."""
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def encode_hyperparameters(hyperparameters: dict[str, Any], *, json_values: bool) -> dict[str, str]:
+    """The ``HyperParameters`` of CreateTrainingJob (string to string)."""
+    if json_values:
+        return {key: json.dumps(value) for key, value in hyperparameters.items()}
+    return {key: string_value(value) for key, value in hyperparameters.items()}
+
+
+def to_cmd_args(hyperparameters: dict[str, Any]) -> list[str]:
+    """``--name value`` per hyperparameter, keys sorted, as the SageMaker training toolkit builds them."""
+    args: list[str] = []
+    for key in sorted(hyperparameters):
+        value = hyperparameters[key]
+        if isinstance(value, dict):
+            value = ",".join(f"{k}={v}" for k, v in sorted(value.items()))
+        args += [f"--{key}" if len(key) > 1 else f"-{key}", "" if value is None else str(value)]
+    return args
+
+
+def to_env_vars(hyperparameters: dict[str, Any]) -> dict[str, str]:
+    """``SM_HPS`` and ``SM_HP_<NAME>``, as the SageMaker training toolkit sets them."""
+    env = {f"SM_HP_{key.upper()}": string_value(value) for key, value in hyperparameters.items()}
+    env["SM_HPS"] = json.dumps(hyperparameters, sort_keys=True)
+    return env
+
+
+def environment_mapping(flag: str, text: str | None) -> dict[str, str]:
+    """Environment variables for the training container: names checked, values as strings."""
+    import re
+
+    env = {key: string_value(value) for key, value in load_mapping(flag, text).items()}
+    for key in env:
+        if not re.match(r"^[a-zA-Z_][a-zA-Z0-9_]{0,511}$", key):
+            raise UserError(f"{flag}: {key!r} is not a valid environment variable name.")
+    return env

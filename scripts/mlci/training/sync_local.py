@@ -1,0 +1,134 @@
+"""A local directory as a sync destination (the embedded default: no cloud needed).
+
+Same content test as for S3, by content: sizes first, then the sha256 of both files (a destination file is
+hashed only when its size matches). A copy is written to a temporary file beside its target and moved into
+place with ``os.replace``, so a half-written file never looks complete, not even after a crash.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from mlci.errors import UserError
+from mlci.training.hashing import default_workers, parallel_map, sha256_file
+from mlci.training.progress import Progress
+from mlci.training.source_tree import Excluder, walk_files
+from mlci.training.sync_plan import RemoteEntry, SyncPlan, Upload
+from mlci.training.sync_result import Failure, TransferReport
+
+_PARTIAL_PREFIX = ".mlci-partial-"
+
+
+class LocalDestination:
+    """A directory as a sync destination."""
+
+    reserved_names: tuple[str, ...] = ()
+
+    def __init__(self, root: str, *, workers: int | None = None) -> None:
+        self.root = os.path.abspath(root)
+        self.workers = workers or default_workers()
+        if os.path.exists(self.root) and not os.path.isdir(self.root):
+            raise UserError(
+                f"DEST {root}: exists and is not a directory; pass a directory or s3://BUCKET/PREFIX."
+            )
+
+    def __str__(self) -> str:
+        return self.root
+
+    def check_source(self, source: str) -> None:
+        """Refuse a destination that contains (or is) the source: --delete would eat the source."""
+        src = os.path.abspath(source)
+        if src == self.root or src.startswith(self.root + os.sep):
+            raise UserError(
+                f"DEST {self.root}: contains SRC {source}; choose a destination outside the source."
+            )
+
+    def inside(self, source: str) -> list[str]:
+        """This directory, when it lies inside ``source`` (the scan of the source must skip it)."""
+        src = os.path.abspath(source)
+        return [self.root] if self.root.startswith(src + os.sep) else []
+
+    def remote_entries(self, local_sizes: Mapping[str, int]) -> list[RemoteEntry]:
+        """Every file under the directory; those of the same size as a source file carry their sha256."""
+        if not os.path.isdir(self.root):
+            return []
+        files = [
+            f
+            for f in walk_files(self.root, Excluder())
+            if not os.path.basename(f.path).startswith(_PARTIAL_PREFIX)
+        ]
+        to_hash = [f for f in files if local_sizes.get(f.relpath) == f.size]
+        hashes = dict(
+            zip(
+                (f.relpath for f in to_hash),
+                parallel_map(sha256_file, [f.path for f in to_hash], self.workers),
+            )
+        )
+        return [RemoteEntry(relpath=f.relpath, size=f.size, sha256=hashes.get(f.relpath)) for f in files]
+
+    def _copy(self, item: Upload) -> None:
+        target = os.path.join(self.root, *item.entry.relpath.split("/"))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        fd, partial = tempfile.mkstemp(prefix=_PARTIAL_PREFIX, dir=os.path.dirname(target))
+        try:
+            with os.fdopen(fd, "wb") as out, open(item.entry.path, "rb") as src:
+                shutil.copyfileobj(src, out, 1024 * 1024)
+            shutil.copymode(item.entry.path, partial)
+            os.replace(partial, target)
+        except BaseException:
+            if os.path.exists(partial):
+                os.unlink(partial)
+            raise
+
+    def upload(self, uploads: Sequence[Upload], progress: Progress) -> TransferReport:
+        """Copy the files on a few threads; a failed copy is reported, never fatal to the rest."""
+        report = TransferReport()
+
+        def copy(item: Upload) -> Failure | None:
+            try:
+                self._copy(item)
+            except OSError as exc:
+                return Failure(item.entry.relpath, f"{exc.strerror or exc}")
+            finally:
+                progress.add_bytes(item.entry.size)
+                progress.file_done()
+            return None
+
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="mlci-copy") as pool:
+            for item, failure in zip(uploads, pool.map(copy, uploads)):
+                if failure:
+                    report.failed.append(failure)
+                else:
+                    report.done.append(item.entry.relpath)
+                    report.bytes += item.entry.size
+        return report
+
+    def delete(self, entries: Sequence[RemoteEntry], progress: Progress) -> TransferReport:
+        """Remove the files, then the directories this left empty."""
+        report = TransferReport()
+        parents: set[str] = set()
+        for entry in entries:
+            path = os.path.join(self.root, *entry.relpath.split("/"))
+            try:
+                os.unlink(path)
+            except OSError as exc:
+                report.failed.append(Failure(entry.relpath, f"{exc.strerror or exc}"))
+            else:
+                report.done.append(entry.relpath)
+                parents.add(os.path.dirname(path))
+            progress.file_done()
+        for directory in sorted(parents, key=len, reverse=True):
+            while directory.startswith(self.root + os.sep):
+                try:
+                    os.rmdir(directory)  # only succeeds when empty
+                except OSError:
+                    break
+                directory = os.path.dirname(directory)
+        return report
+
+    def finish(self, plan: SyncPlan, remote: Sequence[RemoteEntry], uploaded: Sequence[str]) -> None:
+        """Nothing to record: the next run hashes the files themselves."""

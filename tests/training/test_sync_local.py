@@ -1,0 +1,157 @@
+"""`mlci sync SRC DIR`: the local-directory destination (the embedded default)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlci import cli
+from mlci_testing import ActionsStep
+from training.tree_helpers import touch_all, tree_contents, write_tree
+
+FILES = {
+    "train.py": b"print('train')\n",
+    "requirements.txt": b"scikit-learn\n",
+    "conf/params \u00e9t\u00e9.yaml": b"n_estimators: 50\n",
+    "cache/tmp.pyc": b"\x00\x01",
+    ".git/config": b"[core]\n",
+}
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    return write_tree(tmp_path / "src", FILES)
+
+
+def run_sync(tmp_path: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    report = tmp_path / "report.json"
+    report.unlink(missing_ok=True)
+    code = cli.main(["sync", *args, "--report", str(report)])
+    return code, json.loads(report.read_text()) if report.exists() else {}
+
+
+def test_copy_then_fresh_checkout_then_same_size_edit(source: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "dest"
+    code, report = run_sync(tmp_path, str(source), str(dest))
+    assert (code, report["uploaded"]) == (0, 4)
+    assert tree_contents(dest, skip_git=False) == tree_contents(source)  # .git not copied
+
+    touch_all(source)
+    assert run_sync(tmp_path, str(source), str(dest))[1]["uploaded"] == 0
+
+    (source / "train.py").write_bytes(b"print('TRAIN')\n")
+    code, report = run_sync(tmp_path, str(source), str(dest))
+    assert (code, report["uploaded_files"]) == (0, ["train.py"])
+    assert (dest / "train.py").read_bytes() == b"print('TRAIN')\n"
+    assert not list(dest.rglob(".mlci-partial-*"))  # written through a temporary file, then renamed
+
+
+def test_executable_bit_is_kept(source: Path, tmp_path: Path) -> None:
+    os.chmod(source / "train.py", 0o755)
+    run_sync(tmp_path, str(source), str(tmp_path / "dest"))
+    assert os.stat(tmp_path / "dest" / "train.py").st_mode & 0o777 == 0o755
+
+
+def test_delete_spares_excluded_files_and_prunes_empty_directories(source: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "dest"
+    run_sync(tmp_path, str(source), str(dest))
+    write_tree(dest, {"local.pyc": b"kept: excluded", ".git/HEAD": b"kept: .git"})
+    (source / "conf" / "params \u00e9t\u00e9.yaml").unlink()
+
+    code, report = run_sync(tmp_path, str(source), str(dest), "--delete", "--exclude", "*.pyc")
+    assert (code, report["deleted_files"]) == (0, ["conf/params \u00e9t\u00e9.yaml"])
+    assert not (dest / "conf").exists()
+    assert (dest / "local.pyc").read_bytes() == b"kept: excluded"
+    assert (dest / "cache/tmp.pyc").exists()  # excluded now, so never deleted
+    assert (dest / ".git/HEAD").exists()
+
+
+def test_exclude_globs_match_files_and_directories(source: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "dest"
+    run_sync(tmp_path, str(source), str(dest), "--exclude", "cache", "--exclude", "*.yaml")
+    assert sorted(tree_contents(dest)) == ["requirements.txt", "train.py"]
+
+
+def test_dry_run_creates_nothing(source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, report = run_sync(tmp_path, str(source), str(tmp_path / "dest"), "--dry-run")
+    assert (code, report["uploaded"], report["dry_run"]) == (0, 4, True)
+    assert "would upload train.py (new, 15 B)" in capsys.readouterr().out
+    assert not (tmp_path / "dest").exists()
+
+
+def test_destination_inside_the_source_is_skipped(source: Path, tmp_path: Path) -> None:
+    dest = source / "out"
+    assert run_sync(tmp_path, str(source), str(dest))[0] == 0
+    assert run_sync(tmp_path, str(source), str(dest))[1]["uploaded"] == 0  # never copies itself into itself
+    assert not (dest / "out").exists()
+
+
+@pytest.mark.parametrize("where", ["same", "parent"])
+def test_destination_containing_the_source_is_refused(
+    source: Path, tmp_path: Path, where: str, actions: ActionsStep, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest = source if where == "same" else source.parent
+    assert cli.main(["sync", str(source), str(dest), "--delete"]) == 2
+    assert "contains SRC" in capsys.readouterr().out
+    assert tree_contents(source)  # untouched
+
+
+def test_destination_that_is_a_file_is_exit_2(
+    source: Path, tmp_path: Path, actions: ActionsStep, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "file").write_text("x")
+    assert cli.main(["sync", str(source), str(tmp_path / "file")]) == 2
+    assert "exists and is not a directory" in capsys.readouterr().out
+
+
+def test_respect_gitignore(tmp_path: Path) -> None:
+    import subprocess
+
+    source = write_tree(
+        tmp_path / "repo",
+        {
+            ".gitignore": b"*.ckpt\nbuild/\n",
+            "train.py": b"x\n",
+            "model.ckpt": b"big\n",
+            "build/out.txt": b"o\n",
+        },
+    )
+    subprocess.run(["git", "init", "-q", str(source)], check=True)
+    dest = tmp_path / "dest"
+    write_tree(dest, {"old.ckpt": b"ignored remotely: kept", "gone.py": b"deleted"})
+    code, report = run_sync(tmp_path, str(source), str(dest), "--respect-gitignore", "--delete")
+    assert code == 0
+    assert sorted(tree_contents(dest)) == [".gitignore", "old.ckpt", "train.py"]
+    assert report["deleted_files"] == ["gone.py"]
+
+
+def test_respect_gitignore_outside_git_is_exit_2(
+    source: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    actions: ActionsStep,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    assert cli.main(["sync", str(source), str(tmp_path / "d"), "--respect-gitignore"]) == 2
+    assert "is not inside a git work tree" in capsys.readouterr().out
+
+
+def test_src_and_dest_are_required(actions: ActionsStep, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["sync"]) == 2
+    assert "SRC and DEST are required" in capsys.readouterr().out
+
+
+def test_long_syncs_log_progress_in_files_and_bytes(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from mlci.training.sync import SyncOptions, sync
+
+    source = write_tree(tmp_path / "src", {f"f{i}.txt": b"x" * 1024 for i in range(5)})
+    with caplog.at_level("INFO", logger="mlci"):
+        result = sync(str(source), str(tmp_path / "dest"), SyncOptions(progress_interval=0.0))
+    assert result.ok and len(result.uploaded) == 5
+    progress = [r.getMessage() for r in caplog.records if r.getMessage().startswith("sync: ")]
+    assert progress and progress[-1].startswith("sync: 5/5 files, 5.0 KiB/5.0 KiB (100%)")

@@ -1,0 +1,172 @@
+"""`mlci sync SRC s3://...` against a real moto server: content-based change detection end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlci import cli
+from mlci_testing import ActionsStep
+from training.tree_helpers import bucket_contents, touch_all, tree_contents, write_tree
+
+SOURCE_FILES = {
+    "train.py": b"import sys\nprint('training')\n",
+    "pkg/__init__.py": b"",
+    "pkg/model.py": b"WEIGHTS = [1, 2, 3]\n",
+    "data/my file \u00fc.csv": b"a,b\n1,2\n",
+    "\u65e5\u672c/\u30ce\u30fc\u30c8 1.txt": b"non-ASCII name with a space\n",
+    "notes.log": b"local log\n",
+    ".git/HEAD": b"ref: refs/heads/main\n",
+    "sub/.git": b"gitdir: ../.git/modules/sub\n",
+}
+SYNCED = {path: data for path, data in SOURCE_FILES.items() if ".git" not in path.split("/")}
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    return write_tree(tmp_path / "src", SOURCE_FILES)
+
+
+def run_sync(tmp_path: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    """Run `mlci sync ... --report`, return the exit code and the report."""
+    report = tmp_path / f"report-{len(list(tmp_path.glob('report-*')))}.json"
+    code = cli.main(["sync", *args, "--report", str(report)])
+    return code, json.loads(report.read_text()) if report.exists() else {}
+
+
+def test_cold_sync_uploads_everything_but_git(
+    source: Path, bucket: str, s3: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, report = run_sync(tmp_path, str(source), f"s3://{bucket}/code/pr-1")
+    assert code == 0
+    assert bucket_contents(s3, bucket, "code/pr-1") == SYNCED  # keys with spaces and non-ASCII arrive as is
+    assert (report["uploaded"], report["skipped"], report["deleted"], report["failed"]) == (
+        len(SYNCED),
+        0,
+        0,
+        0,
+    )
+    assert report["bytes"] == sum(len(data) for data in SYNCED.values())
+    table = capsys.readouterr().out
+    assert f"s3://{bucket}/code/pr-1" in table and "uploaded" in table
+
+
+def test_fresh_checkout_uploads_nothing(source: Path, bucket: str, s3: Any, tmp_path: Path) -> None:
+    dest = f"s3://{bucket}/code"
+    assert run_sync(tmp_path, str(source), dest)[0] == 0
+    touch_all(source)  # every mtime new, no content changed
+    code, report = run_sync(tmp_path, str(source), dest)
+    assert code == 0
+    assert (report["uploaded"], report["skipped"], report["bytes"]) == (0, len(SYNCED), 0)
+
+
+def test_same_size_edit_uploads_exactly_that_file(source: Path, bucket: str, s3: Any, tmp_path: Path) -> None:
+    dest = f"s3://{bucket}/code"
+    run_sync(tmp_path, str(source), dest)
+    (source / "pkg/model.py").write_bytes(b"WEIGHTS = [3, 2, 1]\n")  # same size, new content
+    code, report = run_sync(tmp_path, str(source), dest)
+    assert code == 0
+    assert report["uploaded_files"] == ["pkg/model.py"]
+    assert report["plan"]["upload"] == [{"path": "pkg/model.py", "reason": "content changed", "bytes": 20}]
+    assert bucket_contents(s3, bucket, "code")["pkg/model.py"] == b"WEIGHTS = [3, 2, 1]\n"
+
+
+def test_multipart_file_round_trip_and_same_size_edit(bucket: str, s3: Any, tmp_path: Path) -> None:
+    big = bytearray(os.urandom(9 * 1024 * 1024))  # above the 8 MiB multipart threshold: two parts
+    source = write_tree(tmp_path / "src", {"weights.bin": bytes(big), "small.txt": b"x\n"})
+    dest = f"s3://{bucket}/m"
+    assert run_sync(tmp_path, str(source), dest)[0] == 0
+    assert s3.head_object(Bucket=bucket, Key="m/weights.bin")["ETag"].endswith('-2"')
+
+    touch_all(source)
+    assert run_sync(tmp_path, str(source), dest)[1]["uploaded"] == 0
+
+    # Without the manifest the multipart ETag, recomputed locally with the same part size, still matches.
+    s3.delete_object(Bucket=bucket, Key="m/.mlci-sync-manifest.json")
+    assert run_sync(tmp_path, str(source), dest)[1]["uploaded"] == 0
+
+    big[5 * 1024 * 1024] ^= 0xFF  # one byte in the first part, same size
+    (source / "weights.bin").write_bytes(bytes(big))
+    code, report = run_sync(tmp_path, str(source), dest)
+    assert (code, report["uploaded_files"]) == (0, ["weights.bin"])
+    assert bucket_contents(s3, bucket, "m") == tree_contents(source)
+
+
+def test_single_part_files_compare_by_md5_without_manifest(
+    source: Path, bucket: str, s3: Any, tmp_path: Path
+) -> None:
+    """Objects another tool uploaded (no manifest) are recognised by their MD5 ETag."""
+    for relpath, data in SYNCED.items():
+        s3.put_object(Bucket=bucket, Key=f"byhand/{relpath}", Body=data)
+    code, report = run_sync(tmp_path, str(source), f"s3://{bucket}/byhand")
+    assert (code, report["uploaded"], report["skipped"]) == (0, 0, len(SYNCED))
+
+
+def test_manifest_is_trusted_only_for_the_object_version_it_saw(
+    source: Path, bucket: str, s3: Any, tmp_path: Path
+) -> None:
+    dest = f"s3://{bucket}/code"
+    run_sync(tmp_path, str(source), dest)
+    manifest = json.loads(s3.get_object(Bucket=bucket, Key="code/.mlci-sync-manifest.json")["Body"].read())
+    assert manifest["files"]["train.py"]["sha256"] != manifest["files"]["pkg/model.py"]["sha256"]
+    # An object replaced behind mlci's back (same size): its ETag changes, the manifest no longer vouches.
+    s3.put_object(Bucket=bucket, Key="code/train.py", Body=b"import sys\nprint('TRAINING')\n")
+    code, report = run_sync(tmp_path, str(source), dest)
+    assert (code, report["uploaded_files"]) == (0, ["train.py"])
+    assert bucket_contents(s3, bucket, "code") == SYNCED
+
+
+def test_delete_is_scoped_to_the_prefix_and_spares_excluded_objects(
+    source: Path, bucket: str, s3: Any, tmp_path: Path
+) -> None:
+    dest = f"s3://{bucket}/code"
+    run_sync(tmp_path, str(source), dest)
+    s3.put_object(Bucket=bucket, Key="code/remote-only.log", Body=b"kept: excluded")
+    s3.put_object(Bucket=bucket, Key="code-2/train.py", Body=b"sibling prefix")
+    s3.put_object(Bucket=bucket, Key="elsewhere/x", Body=b"outside")
+    (source / "pkg/model.py").unlink()
+
+    code, report = run_sync(tmp_path, str(source), dest, "--exclude", "*.log")
+    assert (code, report["deleted"]) == (0, 0)  # --delete is opt-in
+    assert "pkg/model.py" in bucket_contents(s3, bucket, "code")
+
+    code, report = run_sync(tmp_path, str(source), dest, "--delete", "--exclude", "*.log")
+    assert (code, report["deleted_files"]) == (0, ["pkg/model.py"])
+    remaining = bucket_contents(s3, bucket, "code")
+    assert "pkg/model.py" not in remaining
+    assert remaining["remote-only.log"] == b"kept: excluded"
+    assert (
+        remaining["notes.log"] == SOURCE_FILES["notes.log"]
+    )  # uploaded by the first sync, excluded now: kept
+    assert bucket_contents(s3, bucket, "code-2") == {"train.py": b"sibling prefix"}
+    assert bucket_contents(s3, bucket, "elsewhere") == {"x": b"outside"}
+
+
+def test_dry_run_prints_the_plan_and_touches_nothing(
+    source: Path, bucket: str, s3: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    s3.put_object(Bucket=bucket, Key="code/stale.py", Body=b"old")
+    code, report = run_sync(tmp_path, str(source), f"s3://{bucket}/code", "--dry-run", "--delete")
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "would upload train.py (new, 29 B)" in out
+    assert "would delete stale.py" in out
+    assert (report["dry_run"], report["uploaded"], report["deleted"]) == (True, len(SYNCED), 1)
+    assert bucket_contents(s3, bucket, "code") == {"stale.py": b"old"}
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket, Prefix="code/.mlci")
+
+
+def test_outputs_and_summary_in_actions(
+    source: Path, bucket: str, actions: ActionsStep, tmp_path: Path
+) -> None:
+    assert run_sync(tmp_path, str(source), f"s3://{bucket}/code")[0] == 0
+    outputs = actions.outputs
+    assert outputs["uploaded"] == str(len(SYNCED))
+    assert (outputs["skipped"], outputs["deleted"], outputs["failed"]) == ("0", "0", "0")
+    assert outputs["destination"] == f"s3://{bucket}/code"
+    assert "### mlci sync: ✅ pass" in actions.summary
+    assert "| destination | uploaded | skipped | deleted | failed | bytes | time |" in actions.summary
