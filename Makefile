@@ -32,8 +32,8 @@ $(DEV): $(RUNTIME) requirements-dev.txt
 test: $(DEV)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-demo: $(RUNTIME)
-	$(BIN)/python -m mlci quality examples/projects/clean
+demo: $(DEV)
+	PYTHON=$(BIN)/python bash scripts/demo.sh
 
 lint: $(RUNTIME)
 	$(BIN)/python -m mlci quality .
@@ -42,6 +42,7 @@ fix: $(RUNTIME)
 	$(BIN)/python -m mlci quality --fix .
 
 bench: $(DEV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/bench.txt
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python "$$script" || exit 1; done
 
 clean:

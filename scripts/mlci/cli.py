@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser with every subcommand registered (imports each command module: they are light)."""
     parser = _Parser(
         prog="mlci",
+        allow_abbrev=False,  # an action's flag must match exactly, never as a prefix of another
         description="CI/CD for ML: a Python quality gate, model validation, and continuous training.",
         epilog="Exit codes: 0 passed, 1 a check failed, 2 bad input or environment, 3 internal error.",
     )
@@ -65,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, module_name in COMMANDS.items():
         module = importlib.import_module(module_name)
-        command = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        command = sub.add_parser(name, help=module.HELP, description=module.HELP, allow_abbrev=False)
         module.add_arguments(command)
         command.set_defaults(_run=module.run)
     return parser

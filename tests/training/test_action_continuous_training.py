@@ -35,7 +35,8 @@ def test_local_launcher_syncs_trains_and_validates(tmp_path: Path) -> None:
         GIVEN,
     )
     assert not run.failed, run.log
-    assert run.outputs["sync"]["uploaded"] == "2"  # train.py and requirements.txt
+    expected = sorted(p.name for p in EXAMPLES.iterdir() if p.is_file() and p.suffix != ".md")
+    assert run.outputs["sync"]["uploaded"] == str(len(expected))  # every file but the excluded ones
     synced = Path(run.outputs["sync"]["destination"])
     assert synced.parent.name == "runner-temp" and (synced / "train.py").exists()
     train = run.outputs["train"]

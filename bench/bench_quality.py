@@ -1,0 +1,159 @@
+"""Benchmark of `mlci quality` on a real codebase no one here wrote (prints figures; not a test).
+
+The codebase is the source of a package installed from the registry, copied out of site-packages into a
+temporary project with no configuration of its own (so "by hand" means each tool's defaults). Figures:
+
+- cold: `mlci quality .` with an empty result cache;
+- unchanged: the same run again (every file served from the cache);
+- one-file change: after appending a line to one file (the median-sized one: a typical edit; --edit largest
+  for the worst case);
+- by hand: flake8, black --check, isort --check-only and bandit -r run one after another, as a user would.
+
+Every run is a fresh process, timed end to end (wall clock, and the CPU time of the processes it started);
+each figure is the median of --repeat runs. Black's own cache is pointed at an empty directory for every
+cold and by-hand run, so neither side profits from it. On a shared machine the wall clock depends on what
+else runs; the CPU column does much less.
+
+    python bench/bench_quality.py [--package isort] [--repeat 3] [--edit median|largest]
+
+Goals: unchanged <= 0.15 x cold, one-file change <= 0.25 x cold, cold < by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import importlib.util
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+BY_HAND = (
+    ["flake8", "."],
+    ["black", "--check", "."],
+    ["isort", "--check-only", "."],
+    ["bandit", "-q", "-r", "."],
+)
+GOALS = {"unchanged": 0.15, "one-file change": 0.25}
+
+
+Timing = tuple[float, float]  # (wall seconds, CPU seconds of the child processes)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> Timing:
+    cpu, started = _children_cpu(), time.perf_counter()
+    subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - started, _children_cpu() - cpu
+
+
+def median_of(repeat: int, measure: Callable[[int], Timing]) -> Timing:
+    runs = [measure(i) for i in range(repeat)]
+    return statistics.median(wall for wall, _ in runs), statistics.median(cpu for _, cpu in runs)
+
+
+def copy_package(name: str, into: Path) -> Path:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        sys.exit(
+            f"bench_quality: package {name!r} is not installed in {sys.executable} (or is a single module)"
+        )
+    project = into / "project"
+    shutil.copytree(
+        spec.submodule_search_locations[0], project / name, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    return project
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--package", default="isort", help="The installed package to benchmark on (default: isort)."
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="Runs per figure; the median counts (default: 3)."
+    )
+    parser.add_argument(
+        "--edit",
+        choices=("median", "largest"),
+        default="median",
+        help="Which file the one-file change edits, by size (default: median).",
+    )
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-quality-") as tmp:
+        work = Path(tmp)
+        project = copy_package(args.package, work)
+        sources = sorted(project.rglob("*.py"))
+        lines = sum(len(p.read_text(encoding="utf-8", errors="replace").splitlines()) for p in sources)
+        version = importlib.metadata.version(args.package)
+        print(f"codebase: {args.package} {version} ({len(sources)} files, {lines} lines)")
+        print(
+            f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; median of {args.repeat} runs"
+        )
+
+        base_env = {**os.environ, "PYTHONPATH": str(SCRIPTS)}
+
+        def fresh_env(label: str) -> dict[str, str]:
+            cache = Path(tempfile.mkdtemp(prefix=f"{label}-", dir=work))
+            return {**base_env, "XDG_CACHE_HOME": str(cache / "xdg"), "BLACK_CACHE_DIR": str(cache / "black")}
+
+        mlci = [sys.executable, "-m", "mlci", "quality", "."]
+
+        def by_hand(_: int) -> Timing:
+            env = fresh_env("hand")
+            runs = [timed([sys.executable, "-m", *tool], project, env) for tool in BY_HAND]
+            return sum(wall for wall, _ in runs), sum(cpu for _, cpu in runs)
+
+        warm_env = fresh_env("mlci")
+
+        def cold(_: int) -> Timing:
+            nonlocal warm_env
+            warm_env = fresh_env("mlci")
+            return timed(mlci, project, warm_env)
+
+        pairs = [(by_hand(i), cold(i)) for i in range(args.repeat)]  # interleaved: both see the same load
+        hand = median_of(args.repeat, lambda i: pairs[i][0])
+        cold_s = median_of(args.repeat, lambda i: pairs[i][1])
+        unchanged = median_of(args.repeat, lambda _: timed(mlci, project, warm_env))
+        by_size = sorted(sources, key=lambda p: p.stat().st_size)
+        victim = by_size[-1] if args.edit == "largest" else by_size[len(by_size) // 2]
+        edited = f"{victim.relative_to(project)}, {victim.stat().st_size // 1024} KiB"
+
+        def one_file(i: int) -> Timing:
+            with victim.open("a", encoding="utf-8") as handle:
+                handle.write(f"# edit {i}\n")
+            return timed(mlci, project, warm_env)
+
+        one = median_of(args.repeat, one_file)
+
+    rows = [
+        ("by hand, one tool after another", hand, None),
+        ("mlci quality, cold", cold_s, None),
+        ("mlci quality, unchanged re-run", unchanged, GOALS["unchanged"]),
+        (f"mlci quality, one-file change ({edited})", one, GOALS["one-file change"]),
+    ]
+    width = max(len(label) for label, _, _ in rows) + 2
+    print(f"{'run':<{width}}{'wall s':>8}{'x cold':>8}{'CPU s':>8}{'x cold':>8}  goal (wall)")
+    for label, (wall, cpu), goal in rows:
+        ratio = wall / cold_s[0]
+        verdict = "" if goal is None else f"<= {goal:.2f}: {'met' if ratio <= goal else 'MISSED'}"
+        print(f"{label:<{width}}{wall:>8.2f}{ratio:>8.3f}{cpu:>8.2f}{cpu / cold_s[1]:>8.3f}  {verdict}")
+    verdict = "met" if cold_s[0] < hand[0] else "MISSED"
+    print(f"cold vs by hand: {hand[0] / cold_s[0]:.2f}x faster in wall time ({verdict}: cold < by hand)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""Unified diffs as black and isort print them: split per file, and where each file's first change is."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+_HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+\d+(?:,\d+)? @@")
+
+
+def split_file_diffs(text: str, name_of: Callable[[str], str | None]) -> dict[str, str]:
+    """The diff of each file in ``text``, keyed by ``name_of(header name)``.
+
+    A file's section starts at a ``--- NAME<TAB>...`` line directly followed by a ``+++`` line, where
+    ``name_of(NAME)`` knows the file (so a removed line that happens to start with ``--`` starts nothing).
+    """
+    lines = text.splitlines(keepends=True)
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for i, line in enumerate(lines):
+        if line.startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ "):
+            key = name_of(line[4:].split("\t", 1)[0].rstrip("\r\n"))
+            if key is not None:
+                current = sections.setdefault(key, [])
+        if current is not None:
+            current.append(line)
+    return {key: "".join(body) for key, body in sections.items()}
+
+
+def first_changed_line(diff: str) -> int | None:
+    """The line (of the original file) of the first change in ``diff``; None when it has no hunk."""
+    line_no: int | None = None
+    for line in diff.splitlines():
+        match = _HUNK.match(line)
+        if match:
+            line_no = int(match.group(1))
+            continue
+        if line_no is None:
+            continue
+        if line.startswith(("-", "+")):
+            return max(line_no, 1)
+        line_no += 1
+    return None

@@ -1,0 +1,205 @@
+"""Which projects and files a run checks: PATH arguments, project roots, git or a directory walk.
+
+A PATH belongs to the project whose root is the nearest directory, from the PATH up to the current directory,
+that holds a configuration file (pyproject.toml, setup.cfg, tox.ini, .flake8, .isort.cfg, .bandit); the
+current directory is the default root. So ``mlci quality examples/projects/clean`` checks that project with
+its own configuration, as ``cd examples/projects/clean && mlci quality`` would.
+
+Inside a git work tree the candidates are the files git tracks plus the untracked ones it does not ignore;
+elsewhere a walk of the PATHs. Either way directories that never hold a project's own code (virtual
+environments, build output, caches, the ``.mlci`` checkout of the reusable workflow) are skipped unless git
+tracks their files. Each tool then applies its own exclusions (see ``mlci.quality.tools``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess  # nosec B404: runs git with fixed arguments, never a shell
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlci.errors import UserError
+
+log = logging.getLogger(__name__)
+
+CONFIG_MARKERS = ("pyproject.toml", "setup.cfg", "tox.ini", ".flake8", ".isort.cfg", ".bandit")
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        "build",
+        "dist",
+        "__pycache__",
+        ".tox",
+        ".nox",
+        ".eggs",
+        "node_modules",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".mlci",
+    }
+)
+#: Extensions some tool checks by default; files without an extension may be scripts with a Python shebang.
+SOURCE_EXTENSIONS = frozenset({".py", ".pyi", ".pyw", ".pyx", ".pxd"})
+
+
+@dataclass(frozen=True)
+class Source:
+    """A candidate file: ``rel`` relative to the project root, found under the PATH ``walk_from``."""
+
+    rel: str
+    walk_from: str
+    tracked: bool = False
+
+
+@dataclass
+class Project:
+    """A project root and the PATH arguments (relative to it, ``.`` for the root) checked in it."""
+
+    root: Path
+    args: list[str] = field(default_factory=list)
+    in_git: bool = False
+    sources: list[Source] = field(default_factory=list)
+
+    def path(self, rel: str) -> Path:
+        return self.root / rel
+
+
+def _has_config(directory: Path) -> bool:
+    return any((directory / name).is_file() for name in CONFIG_MARKERS)
+
+
+def project_root(path: Path, cwd: Path) -> Path:
+    """The root of the project that ``path`` (absolute) belongs to."""
+    start = path if path.is_dir() else path.parent
+    for directory in (start, *start.parents):
+        if directory == cwd or _has_config(directory):
+            return directory
+    return start  # outside the current directory, with no configuration above it
+
+
+def group_paths(paths: Iterable[str], cwd: Path) -> list[Project]:
+    """The projects the PATH arguments belong to, in the order first named."""
+    projects: dict[Path, Project] = {}
+    for text in paths:
+        path = Path(os.path.abspath(cwd / text))
+        if not path.exists():
+            raise UserError(
+                f"PATH {text}: no such file or directory; name a file or directory of the project."
+            )
+        root = project_root(path, cwd)
+        project = projects.setdefault(root, Project(root=root))
+        rel = path.relative_to(root).as_posix() if path != root else "."
+        if rel not in project.args:
+            project.args.append(rel)
+    return list(projects.values())
+
+
+# --------------------------------------------------------------------------------------------- git
+
+
+def git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run git in ``root`` (literal pathspecs, no pager, no prompts)."""
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    return subprocess.run(  # nosec B603 B607: git from PATH, as a user runs it; arguments from this module
+        ["git", "--literal-pathspecs", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+
+def in_git_work_tree(root: Path) -> bool:
+    try:
+        result = git(root, "rev-parse", "--is-inside-work-tree")
+    except OSError:  # git is not installed
+        return False
+    return result.returncode == 0 and result.stdout.strip() == "true"
+
+
+def _git_files(project: Project, *flags: str) -> list[str]:
+    result = git(project.root, "ls-files", "-z", *flags, "--", *project.args)
+    if result.returncode != 0:
+        raise UserError(f"git ls-files failed in {project.root}: {result.stderr.strip()}")
+    return [name for name in result.stdout.split("\0") if name]
+
+
+def _skipped(rel: str) -> bool:
+    return any(part in SKIP_DIRS for part in rel.split("/")[:-1])
+
+
+def _is_candidate(rel: str) -> bool:
+    suffix = os.path.splitext(rel)[1]
+    return suffix in SOURCE_EXTENSIONS or (not suffix and not rel.rsplit("/", 1)[-1].startswith("."))
+
+
+def _walk_from(rel: str, args: list[str]) -> str:
+    """The PATH argument the file was found under (itself when it was named)."""
+    if rel in args:
+        return rel
+    return next((arg for arg in args if arg == "." or rel.startswith(arg + "/")), args[0])
+
+
+def _walk(project: Project) -> list[tuple[str, bool]]:
+    found: list[tuple[str, bool]] = []
+    for arg in project.args:
+        for dirpath, dirnames, filenames in os.walk(project.path(arg)):  # nothing for a file: see discover()
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+            base = Path(dirpath).relative_to(project.root).as_posix()
+            found += [(name if base == "." else f"{base}/{name}", False) for name in sorted(filenames)]
+    return found
+
+
+def discover(project: Project) -> list[Source]:
+    """Fill ``project.sources`` with the candidate files under its PATH arguments."""
+    project.in_git = in_git_work_tree(project.root)
+    if project.in_git:
+        tracked = [(rel, True) for rel in _git_files(project, "--cached")]
+        untracked = [(rel, False) for rel in _git_files(project, "--others", "--exclude-standard")]
+        found = tracked + [(rel, False) for rel, _ in untracked if not _skipped(rel)]
+    else:
+        found = _walk(project)
+    explicit = {arg for arg in project.args if project.path(arg).is_file()}
+    found += [(arg, False) for arg in sorted(explicit)]  # named on the command line: checked even if ignored
+    sources: dict[str, Source] = {}
+    for rel, is_tracked in found:
+        if rel in sources or not (rel in explicit or _is_candidate(rel)) or not project.path(rel).is_file():
+            continue
+        sources[rel] = Source(rel=rel, walk_from=_walk_from(rel, project.args), tracked=is_tracked)
+    project.sources = sorted(sources.values(), key=lambda source: source.rel)
+    log.debug(
+        "%s: %d candidate files (%s)", project.root, len(project.sources), "git" if project.in_git else "walk"
+    )
+    return project.sources
+
+
+def changed_since(project: Project, ref: str) -> set[str]:
+    """Files (relative to the root) that differ from where ``ref`` and HEAD diverged, plus untracked ones."""
+    if not project.in_git:
+        raise UserError(
+            f"--changed-since {ref}: {project.root} is not in a git work tree; drop the option or run it "
+            "in a clone."
+        )
+    if git(project.root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
+        raise UserError(
+            f"--changed-since {ref}: git does not know this ref; fetch it first (actions/checkout with "
+            "fetch-depth: 0, or git fetch origin <branch>)."
+        )
+    base = git(project.root, "merge-base", ref, "HEAD")
+    if base.returncode != 0:
+        raise UserError(
+            f"--changed-since {ref}: no common ancestor with HEAD (a shallow clone?); fetch the history with "
+            "actions/checkout fetch-depth: 0."
+        )
+    diff = git(project.root, "diff", "--name-only", "-z", "--relative", base.stdout.strip(), "--")
+    if diff.returncode != 0:
+        raise UserError(f"--changed-since {ref}: git diff failed: {diff.stderr.strip()}")
+    changed = {name for name in diff.stdout.split("\0") if name}
+    return changed | {source.rel for source in project.sources if not source.tracked}

@@ -1,0 +1,144 @@
+"""What every linter adapter provides, and the helpers they share.
+
+An adapter is built per project (its constructor reads the tool's configuration) and answers four questions:
+which candidate files the tool would check when run by hand on the PATHs (``selects``), what configuration it
+reads (``config_digest``), how to run it on an explicit file list (``check_argv``), and what its output says
+about each file (``parse``). The runner owns caching, chunking and parallelism.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from mlci.quality.configfiles import config_digest
+from mlci.quality.model import Finding
+from mlci.quality.project import Project, Source
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+class ToolFailed(Exception):
+    """The tool did not run properly (a bad option or configuration, a crash): nothing of it is cached."""
+
+
+@dataclass(frozen=True)
+class ToolRun:
+    """A finished tool process."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @classmethod
+    def of(cls, returncode: int, stdout: str, stderr: str) -> ToolRun:
+        """Colour codes stripped: a project may switch colour on in its configuration."""
+        return cls(returncode, _ANSI.sub("", stdout), _ANSI.sub("", stderr))
+
+    def failure(self, tool: str) -> ToolFailed:
+        """The exception for a run whose output makes no sense, quoting the tool's last words."""
+        lines = [line for line in (self.stderr or self.stdout).splitlines() if line.strip()]
+        said = lines[-1].strip() if lines else "no output"
+        return ToolFailed(f"{tool} exited with code {self.returncode}: {said}")
+
+
+class Linter:
+    """Base class of the flake8, black, isort and bandit adapters."""
+
+    name: ClassVar[str]  # also its module (python -m <name>) and its distribution
+    plugin_groups: ClassVar[tuple[str, ...]] = ()
+    config_files: ClassVar[tuple[str, ...]] = ()
+    pyproject_tables: ClassVar[tuple[str, ...]] = ()
+    search_parents: ClassVar[bool] = True
+    #: Rough seconds per KiB of source and per process start, to split large runs into parallel chunks.
+    cost_per_kib: ClassVar[float] = 0.003
+    startup: ClassVar[float] = 0.2
+    can_fix: ClassVar[bool] = False
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.root = project.root
+
+    # ---- what the tool reads
+    def config_extra(self) -> list[str]:
+        """Anything besides the config files that changes the tool's verdict (e.g. isort's source layout)."""
+        return []
+
+    def config_digest(self) -> str:
+        return config_digest(
+            self.root,
+            files=self.config_files,
+            pyproject_tables=self.pyproject_tables,
+            search_parents=self.search_parents,
+            extra=self.config_extra(),
+        )
+
+    # ---- which files
+    def selects(self, source: Source) -> bool:
+        """Whether the tool, run by hand on ``source.walk_from``, would check this file."""
+        raise NotImplementedError
+
+    def select(self, sources: Sequence[Source]) -> list[Source]:
+        return [source for source in sources if self.selects(source)]
+
+    # ---- how to run
+    def arg(self, source: Source) -> str:
+        """How the file is named on the tool's command line (relative to the project root)."""
+        return source.rel
+
+    def check_argv(self, files: Sequence[Source]) -> list[str]:
+        raise NotImplementedError
+
+    def fix_argv(self, files: Sequence[Source]) -> list[str]:
+        raise NotImplementedError(f"{self.name} cannot fix files")
+
+    def parse(self, files: Sequence[Source], run: ToolRun) -> dict[str, list[Finding]]:
+        """Findings per file (``Source.rel``), one entry for every file of the run, empty when clean."""
+        raise NotImplementedError
+
+    # ---- helpers
+    def index(self, files: Iterable[Source]) -> dict[str, str]:
+        """Every way the tool may print a file's name (as given, normalised, resolved) -> ``Source.rel``."""
+        names: dict[str, str] = {}
+        for source in files:
+            for form in (self.arg(source), source.rel):
+                names[os.path.normpath(form)] = source.rel
+            names[os.path.realpath(self.root / source.rel)] = source.rel
+        return names
+
+    def lookup(self, names: dict[str, str], printed: str) -> str | None:
+        """The ``Source.rel`` of a file name the tool printed, or None when it names no file of the run."""
+        printed = printed.strip()
+        found = names.get(os.path.normpath(printed))
+        if found is None:
+            found = names.get(os.path.realpath(self.root / printed))
+        return found
+
+    def finding(self, rel: str, **fields: object) -> Finding:
+        return Finding(tool=self.name, path=rel, **fields)  # type: ignore[arg-type]
+
+
+def walk_components(source: Source) -> list[str]:
+    """The names a tool walking ``source.walk_from`` tests on its way to the file, each joined to the PATH:
+    ``[walk_from, walk_from/a, walk_from/a/b, walk_from/a/b/c.py]`` (just ``[rel]`` for an explicit file)."""
+    if source.walk_from == source.rel:
+        return [source.rel]
+    start = source.walk_from
+    below = source.rel if start == "." else source.rel[len(start) + 1 :]
+    parts = below.split("/")
+    components = [start]
+    for i in range(1, len(parts) + 1):
+        components.append(os.path.join(start, *parts[:i]))
+    return components
+
+
+def relative_root_path(root: Path, path: Path) -> str:
+    """``/a/b.py`` for ``root/a/b.py`` (black's way of naming a path for its exclude regexes)."""
+    try:
+        return "/" + path.relative_to(root).as_posix()
+    except ValueError:
+        return "/" + path.as_posix().lstrip("/")

@@ -1,0 +1,132 @@
+"""isort: its file selection (``skip``, ``skip_glob``, ``extend_skip*``, ``skip_gitignore``, supported file
+types) and its ``--check-only --diff`` output.
+
+isort's own :class:`isort.settings.Config` (its public API) decides, exactly as ``isort PATH`` does while
+walking: each directory below the PATH and each file is tested with ``Config.is_skipped``, each walked file
+with ``Config.is_supported_filetype`` (which also takes extension-less scripts with a Python shebang).
+Runs get ``--settings-path .`` so every chunk reads the configuration ``isort .`` reads from the root.
+
+isort classifies an import as first party when a module of that name lies in one of its ``src_paths``, so
+the layout of those directories is part of the cache key, besides the config files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from mlci.errors import UserError
+from mlci.quality.diffs import first_changed_line, split_file_diffs
+from mlci.quality.model import Finding
+from mlci.quality.project import Project, Source
+from mlci.quality.tools.base import Linter, ToolRun, walk_components
+
+_ERROR = re.compile(r"^ERROR: (?P<path>.+) Imports are incorrectly sorted and/or formatted\.$")
+_BEFORE = ":before"
+MESSAGE = "imports are incorrectly sorted (the diff is in the log); run isort, or mlci quality --fix"
+
+
+def layout(root: Path, src_paths: Sequence[Path]) -> list[str]:
+    """Names two levels deep in each source path, and the digest of each package's ``__init__.py``
+    (relative to the project root, so a checkout elsewhere has the same layout)."""
+    entries: list[str] = []
+    for src in src_paths:
+        if not src.is_dir():
+            continue
+        where = os.path.relpath(src, os.path.realpath(root))
+        for top in sorted(os.scandir(src), key=lambda entry: entry.name):
+            entries.append(f"{where}:{top.name}")
+            if not top.is_dir():
+                continue
+            with contextlib.suppress(OSError):
+                entries += [f"{where}:{top.name}/{name}" for name in sorted(os.listdir(top.path))]
+                init = Path(top.path) / "__init__.py"
+                if init.is_file():
+                    entries.append(
+                        f"{where}:{top.name}/__init__.py:{hashlib.sha256(init.read_bytes()).hexdigest()}"
+                    )
+    return entries
+
+
+class Isort(Linter):
+    name = "isort"
+    plugin_groups = ("isort.sort_function", "isort.literal_sort_type")
+    config_files = (".isort.cfg", "setup.cfg", "tox.ini", ".editorconfig")
+    pyproject_tables = ("tool.isort",)
+    cost_per_kib = 0.001
+    startup = 0.2
+    can_fix = True
+
+    def __init__(self, project: Project) -> None:
+        super().__init__(project)
+        from isort.exceptions import ISortError
+        from isort.settings import Config
+
+        # isort resolves relative names and its default directory against the working directory.
+        with contextlib.chdir(self.root):
+            try:
+                self.config = Config(settings_path=str(self.root))
+            except (ISortError, ValueError, TypeError) as exc:
+                raise UserError(f"isort cannot read its configuration for {self.root}: {exc}") from exc
+        self._dirs: dict[str, bool] = {}
+
+    def config_extra(self) -> list[str]:
+        return layout(self.root, [Path(p) for p in self.config.src_paths])
+
+    def _dir_skipped(self, name: str) -> bool:
+        if name not in self._dirs:
+            self._dirs[name] = self.config.is_skipped(Path(name))
+        return self._dirs[name]
+
+    def select(self, sources: Sequence[Source]) -> list[Source]:
+        # isort resolves relative names against the working directory, as when it runs in the root.
+        with contextlib.chdir(self.root):
+            return [source for source in sources if self.selects(source)]
+
+    def selects(self, source: Source) -> bool:
+        if source.walk_from == source.rel:
+            return True  # named explicitly: isort checks it whatever its skip settings say
+        components = walk_components(source)
+        if any(self._dir_skipped(name) for name in components[1:-1]):
+            return False
+        file_name = components[-1]
+        return self.config.is_supported_filetype(file_name) and not self.config.is_skipped(
+            Path(os.path.abspath(file_name))
+        )
+
+    def check_argv(self, files: Sequence[Source]) -> list[str]:
+        return ["--check-only", "--diff", "--settings-path=.", "--", *map(self.arg, files)]
+
+    def fix_argv(self, files: Sequence[Source]) -> list[str]:
+        return ["--settings-path=.", "--", *map(self.arg, files)]
+
+    def parse(self, files: Sequence[Source], run: ToolRun) -> dict[str, list[Finding]]:
+        if run.returncode not in (0, 1):
+            raise run.failure(self.name)
+        names = self.index(files)
+
+        def name_of(header: str) -> str | None:
+            return self.lookup(names, header[: -len(_BEFORE)] if header.endswith(_BEFORE) else header)
+
+        diffs = split_file_diffs(run.stdout, name_of)
+        flagged = set(diffs)
+        for line in (run.stderr + "\n" + run.stdout).splitlines():
+            match = _ERROR.match(line.strip())
+            if match and (rel := self.lookup(names, match["path"])) is not None:
+                flagged.add(rel)
+        if run.returncode == 1 and not flagged:
+            raise run.failure(self.name)
+        results: dict[str, list[Finding]] = {source.rel: [] for source in files}
+        for rel in sorted(flagged):
+            diff = diffs.get(rel, "")
+            line_no = first_changed_line(diff) or 1
+            results[rel].append(
+                self.finding(
+                    rel, line=line_no, col=None, code="incorrectly sorted", message=MESSAGE, detail=diff
+                )
+            )
+        return results

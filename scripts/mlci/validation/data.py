@@ -1,0 +1,192 @@
+"""Evaluation data: a CSV or Parquet file read in chunks, or a scikit-learn toy dataset.
+
+``--data`` is ``sklearn:NAME`` (wine, iris, breast_cancer, digits; target column ``target``) or the path of a
+``.csv`` / ``.parquet`` file (``--target`` names the label column). Files are never read whole: one chunk of
+rows at a time, so memory holds one chunk, whatever the number of rows. CSV files are cut into blocks of lines
+by :mod:`mlci.validation.csv_chunks` (pyarrow's own streaming CSV reader reads ahead without a bound);
+Parquet files go through ``ParquetFile.iter_batches`` with ``pre_buffer=False`` (with it, pyarrow keeps every
+row group it has read).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mlci.errors import UserError
+from mlci.validation.csv_chunks import CsvChunks
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+
+log = logging.getLogger(__name__)
+
+SKLEARN_DATASETS = ("wine", "iris", "breast_cancer", "digits")
+SKLEARN_TARGET = "target"
+_TITLE = "mlci validate: bad data"
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """What ``--data`` names."""
+
+    text: str
+    kind: str  # sklearn, csv, parquet
+    location: str  # dataset name or file path
+
+
+def parse_data_spec(text: str) -> DataSpec:
+    """Parse ``--data``; the file must exist (checked here, before any model is downloaded)."""
+    if text.startswith("sklearn:"):
+        name = text.removeprefix("sklearn:")
+        if name not in SKLEARN_DATASETS:
+            raise UserError(
+                f"--data {text}: unknown scikit-learn dataset '{name}'; choose one of "
+                f"{', '.join('sklearn:' + n for n in SKLEARN_DATASETS)}.",
+                title=_TITLE,
+            )
+        return DataSpec(text=text, kind="sklearn", location=name)
+    path = Path(text).expanduser()
+    suffix = path.suffix.lower()
+    kind = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}.get(suffix)
+    if kind is None:
+        raise UserError(
+            f"--data {text}: expected a .csv or .parquet file, or sklearn:NAME "
+            f"({', '.join(SKLEARN_DATASETS)}).",
+            title=_TITLE,
+        )
+    if not path.is_file():
+        raise UserError(
+            f"--data {text}: no such file; check the path (relative to {Path.cwd()}).", title=_TITLE
+        )
+    return DataSpec(text=text, kind=kind, location=str(path))
+
+
+class Dataset:
+    """Rows to evaluate on: column names, a row count, and the rows as pyarrow record batches."""
+
+    def __init__(self, spec: DataSpec, target: str | None) -> None:
+        self.spec = spec
+        if spec.kind == "sklearn":
+            if target not in (None, SKLEARN_TARGET):
+                raise UserError(
+                    f"--target {target}: the scikit-learn datasets name their label column "
+                    f"'{SKLEARN_TARGET}'; leave --target out.",
+                    title=_TITLE,
+                )
+            target = SKLEARN_TARGET
+        if not target:
+            raise UserError(f"--data {spec.text}: --target COLUMN is required to name the label column.")
+        self.target = target
+        self._table = _load_sklearn(spec.location) if spec.kind == "sklearn" else None
+        self.columns = self._read_column_names()
+        if target not in self.columns:
+            raise UserError(
+                f"--target {target}: no such column in {spec.text}; columns: {', '.join(self.columns)}.",
+                title=_TITLE,
+            )
+
+    # ----------------------------------------------------------------------------------------- shape
+
+    def _read_column_names(self) -> list[str]:
+        if self._table is not None:
+            return list(self._table.column_names)
+        try:
+            if self.spec.kind == "parquet":
+                import pyarrow.parquet as pq
+
+                return list(pq.ParquetFile(self.spec.location).schema_arrow.names)
+            return CsvChunks(self.spec.location).column_names
+        except Exception as exc:  # pyarrow's ArrowInvalid, OSError...: the file is the user's input
+            raise self._unreadable(exc) from None
+
+    def _unreadable(self, exc: Exception) -> UserError:
+        first_line = (str(exc).splitlines() or [type(exc).__name__])[0]
+        return UserError(f"--data {self.spec.text}: cannot read the file: {first_line}", title=_TITLE)
+
+    def count_rows(self) -> int:
+        """The number of rows (Parquet and toy data know it; a CSV file is streamed once, target only)."""
+        if self._table is not None:
+            return self._table.num_rows
+        if self.spec.kind == "parquet":
+            import pyarrow.parquet as pq
+
+            return pq.ParquetFile(self.spec.location).metadata.num_rows
+        return sum(batch.num_rows for batch in self.batches([self.target]))
+
+    def read_target(self) -> np.ndarray:
+        """The whole label column (memory grows with the rows: only ``--stratify`` needs it)."""
+        import numpy as np
+
+        parts = [column_values(batch, self.target, self.spec.text) for batch in self.batches([self.target])]
+        return np.concatenate(parts) if parts else np.array([])
+
+    def check_columns(self, names: list[str], what: str) -> None:
+        """UserError naming the columns ``what`` needs that the data lacks."""
+        missing = [name for name in names if name not in self.columns]
+        if missing:
+            raise UserError(
+                f"{what} needs the column(s) {', '.join(missing)}, which {self.spec.text} does not have; "
+                f"its columns: {', '.join(self.columns)}.",
+                title=_TITLE,
+            )
+
+    # ----------------------------------------------------------------------------------------- rows
+
+    def batches(self, columns: list[str], chunk_rows: int = 200_000) -> Iterator[pa.RecordBatch]:
+        """The given columns, ``chunk_rows`` rows at a time (the last batch may be shorter)."""
+        if self._table is not None:
+            yield from self._table.select(columns).to_batches(max_chunksize=chunk_rows)
+            return
+        reader = self._parquet_batches if self.spec.kind == "parquet" else self._csv_batches
+        try:
+            for batch in reader(columns, chunk_rows):
+                # A CSV block can be longer than asked: cut it.
+                for start in range(0, batch.num_rows, chunk_rows):
+                    yield batch.slice(start, chunk_rows)
+        except UserError:
+            raise
+        except Exception as exc:  # pyarrow.lib.ArrowInvalid: a malformed row half-way through the file
+            raise self._unreadable(exc) from None
+
+    def _parquet_batches(self, columns: list[str], chunk_rows: int) -> Iterator[pa.RecordBatch]:
+        import pyarrow.parquet as pq
+
+        # pre_buffer=False: with it, pyarrow keeps every row group's bytes it has read until the file closes,
+        # and memory would grow with the file.
+        with pq.ParquetFile(self.spec.location, pre_buffer=False) as handle:
+            yield from handle.iter_batches(batch_size=chunk_rows, columns=columns)
+
+    def _csv_batches(self, columns: list[str], chunk_rows: int) -> Iterator[pa.RecordBatch]:
+        yield from CsvChunks(self.spec.location).batches(columns, chunk_rows, keep_integers={self.target})
+
+
+def _load_sklearn(name: str) -> pa.Table:
+    import pyarrow as pa
+    from sklearn import datasets
+
+    bunch = getattr(datasets, f"load_{name}")()
+    names = [str(feature) for feature in bunch.feature_names]
+    columns = {feature: pa.array(bunch.data[:, i]) for i, feature in enumerate(names)}
+    columns[SKLEARN_TARGET] = pa.array(bunch.target)
+    return pa.table(columns)
+
+
+def column_values(batch: pa.RecordBatch, name: str, where: str) -> np.ndarray:
+    """One column of a batch as a numpy array (labels: no missing value allowed)."""
+    import pyarrow as pa
+
+    column = batch.column(name)
+    if pa.types.is_dictionary(column.type):
+        column = column.dictionary_decode()
+    if column.null_count:
+        raise UserError(
+            f"--data {where}: the label column '{name}' has {column.null_count} empty value(s); every row "
+            "needs a label: drop those rows or fill them.",
+            title=_TITLE,
+        )
+    return column.to_numpy(zero_copy_only=False)

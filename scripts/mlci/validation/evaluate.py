@@ -1,0 +1,275 @@
+"""Run one or more models over the evaluation rows, chunk by chunk, and collect their metrics.
+
+All models (the candidate and a ``--baseline``) see each chunk in the same pass, so the data is read once.
+Per chunk: select the test rows (``--test-size``), make the task one-vs-rest (``--positive-label``), predict,
+check the predictions (the seed's sanity test: one label per row, labels the data knows), and feed the
+streaming metrics of :mod:`mlci.validation.metrics`.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from mlci.errors import UserError
+from mlci.validation.data import Dataset, column_values
+from mlci.validation.loading import LoadedModel
+from mlci.validation.metrics import ConfusionCounter, ProbaAccumulator, confusion_metrics
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Task:
+    """How to turn the data into the task the thresholds speak about."""
+
+    positive_label: str | None = None
+    mask: np.ndarray | None = None  # test rows (None: every row)
+    proba_metrics: frozenset[str] = frozenset()
+    chunk_rows: int = 200_000
+
+
+@dataclass
+class Candidate:
+    """A model to evaluate, the columns it reads, and the name messages give it (e.g. ``--model URI``)."""
+
+    model: LoadedModel
+    features: list[str]
+    where: str
+
+
+@dataclass
+class Evaluation:
+    """What one model scored, or why its predictions failed the sanity check."""
+
+    where: str
+    metrics: dict[str, Any] = field(default_factory=dict)
+    labels: list[str] = field(default_factory=list)
+    confusion: list[list[int]] = field(default_factory=list)
+    problem: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DataSummary:
+    rows: int = 0
+    evaluated_rows: int = 0
+    labels: list[str] = field(default_factory=list)
+
+
+def coerce_label(text: str, values: np.ndarray, flag: str = "--positive-label") -> Any:
+    """``--positive-label`` as a value of the same type as ``values`` (``2`` for integers, ``yes`` for "
+    "text)."""
+    kind = values.dtype.kind
+    try:
+        if kind == "b":
+            return {"true": True, "1": True, "false": False, "0": False}[text.strip().lower()]
+        if kind in "iu":
+            return int(text)
+        if kind == "f":
+            return float(text)
+    except (KeyError, ValueError):
+        raise UserError(
+            f"{flag} {text}: the labels here are {values.dtype.name} values; give one of that type."
+        ) from None
+    return text
+
+
+class _ModelRun:
+    """The accumulators of one model during the pass."""
+
+    def __init__(self, candidate: Candidate, task: Task) -> None:
+        import numpy as np
+
+        self.candidate = candidate
+        self.counter = ConfusionCounter()
+        self.problem: str | None = None
+        self.notes: list[str] = []
+        self.proba: ProbaAccumulator | None = None
+        self.positive_for_classes: Any = None
+        model = candidate.model
+        if task.proba_metrics and model.has_proba:
+            classes = model.classes or []
+            if task.positive_label is not None:
+                # A model fitted on the one-vs-rest target itself has the classes False/True.
+                as_array = np.asarray(classes)
+                is_bool = as_array.dtype.kind == "b"
+                self.positive_for_classes = True if is_bool else coerce_label(task.positive_label, as_array)
+                if self.positive_for_classes not in classes:
+                    raise UserError(
+                        f"{candidate.where}: the model's classes {classes} do not include --positive-label "
+                        f"{task.positive_label}, which {', '.join(sorted(task.proba_metrics))} need."
+                    )
+                classes = [False, True]
+            self.proba = ProbaAccumulator(classes=classes, want=task.proba_metrics)
+
+    def model_input(self, batch: pa.RecordBatch) -> Any:
+        import numpy as np
+
+        model = self.candidate.model
+        selected = batch.select(self.candidate.features)
+        if model.kind == "pyfunc" or model.feature_names is not None:
+            return selected.to_pandas()
+        columns = [column.to_numpy(zero_copy_only=False) for column in selected.columns]
+        return np.column_stack(columns)
+
+    def _call(self, method: str, X: Any) -> np.ndarray:
+        """``model.predict(X)`` or ``predict_proba``: warnings become notes, a failure names the inputs."""
+        import numpy as np
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                result = getattr(self.candidate.model.model, method)(X)
+            except Exception as exc:  # the model rejects the data (feature count, dtype...): bad input
+                first_line = (str(exc).splitlines() or [""])[0]
+                raise UserError(
+                    f"{self.candidate.where}: {method}() failed on the data: {type(exc).__name__}: "
+                    f"{first_line}",
+                    title="mlci validate: model and data do not fit",
+                ) from None
+        for record in caught:
+            self._note(f"the model warned: {str(record.message).splitlines()[0]}")
+        return np.asarray(result)
+
+    def predict(self, X: Any, rows: int) -> np.ndarray | None:
+        """Predictions as a 1-D array, or None after recording why they are not usable."""
+        predictions = self._call("predict", X)
+        if predictions.ndim == 2 and predictions.shape[1] == 1:
+            predictions = predictions[:, 0]
+        if predictions.ndim != 1 or len(predictions) != rows:
+            self.problem = (
+                f"predict() returned an array of shape {predictions.shape} for {rows} rows; expected one "
+                "label per row."
+            )
+            return None
+        return predictions
+
+    def _note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def feed(self, batch: pa.RecordBatch, y_true: np.ndarray, task: Task) -> None:
+        if self.problem is not None:
+            return
+        X = self.model_input(batch)
+        predictions = self.predict(X, len(y_true))
+        if predictions is None:
+            return
+        if task.positive_label is not None and predictions.dtype.kind != "b":
+            predictions = predictions == coerce_label(task.positive_label, predictions)
+        self.counter.update(y_true, predictions)
+        if self.proba is not None:
+            self._feed_proba(self.proba, X, y_true)
+
+    def _feed_proba(self, accumulator: ProbaAccumulator, X: Any, y_true: np.ndarray) -> None:
+        import numpy as np
+
+        proba = self._call("predict_proba", X)
+        if proba.dtype.kind != "f":
+            proba = proba.astype(np.float64)
+        if self.positive_for_classes is not None:
+            columns = [
+                i for i, c in enumerate(self.candidate.model.classes or []) if c == self.positive_for_classes
+            ]
+            p_true = proba[:, columns].sum(axis=1)
+            proba = np.column_stack([1 - p_true, p_true])
+        try:
+            accumulator.update(y_true, proba)
+        except TypeError:
+            self._note(
+                "the model's classes and the data's labels are of different types: no log_loss or roc_auc."
+            )
+            self.proba = None
+
+    def finish(self, known: set[Any]) -> Evaluation:
+        result = Evaluation(where=self.candidate.where, notes=self.notes, problem=self.problem)
+        if self.problem is not None:
+            return result
+        predicted = {
+            label for label, total in zip(self.counter.labels, self.counter.counts.sum(axis=0)) if total
+        }
+        unknown = predicted - known
+        if unknown:
+            result.problem = (
+                f"the model predicts label(s) the data does not have: {_show(unknown)} (the data's labels: "
+                f"{_show(known)})."
+            )
+        try:
+            labels, matrix = self.counter.sorted()
+        except TypeError:
+            result.problem = result.problem or "the model predicts labels of another type than the data's."
+            return result
+        result.labels = [str(label) for label in labels]
+        result.confusion = matrix.tolist()
+        if labels:
+            result.metrics = confusion_metrics(labels, matrix, self.notes)
+        if self.proba is not None:
+            result.metrics.update(self.proba.results(self.notes))
+        return result
+
+
+def _sorted_labels(labels: set[Any]) -> list[Any]:
+    try:
+        return sorted(labels)
+    except TypeError:  # text and numbers: the sanity check says so; here any stable order will do
+        return sorted(labels, key=str)
+
+
+def _show(labels: set[Any]) -> str:
+    return ", ".join(
+        repr(label) if isinstance(label, str) else str(label) for label in _sorted_labels(labels)
+    )
+
+
+def evaluate(
+    candidates: list[Candidate], dataset: Dataset, task: Task
+) -> tuple[list[Evaluation], DataSummary]:
+    """One pass over the data for every candidate."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    runs = [_ModelRun(candidate, task) for candidate in candidates]
+    columns = list(
+        dict.fromkeys([c for candidate in candidates for c in candidate.features] + [dataset.target])
+    )
+    summary = DataSummary()
+    known: set[Any] = set()
+    offset = 0
+    for batch in dataset.batches(columns, task.chunk_rows):
+        rows = batch.num_rows
+        known.update(pc.unique(batch.column(dataset.target)).to_pylist())  # every row's, test part or not
+        summary.rows += rows
+        if task.mask is not None:
+            selected = task.mask[offset : offset + rows]
+            offset += rows
+            if not selected.any():
+                continue
+            batch = batch.filter(pa.array(selected))
+        y_true = column_values(batch, dataset.target, dataset.spec.text)
+        if task.positive_label is not None:
+            y_true = y_true == coerce_label(task.positive_label, y_true)
+        summary.evaluated_rows += len(y_true)
+        for run in runs:
+            run.feed(batch, y_true, task)
+        log.debug("evaluated %d of %d rows", summary.evaluated_rows, summary.rows)
+    known.discard(None)
+    summary.labels = [str(label) for label in _sorted_labels(known)]
+    if task.positive_label is not None:
+        positive = coerce_label(task.positive_label, np.asarray(list(known)))
+        if positive not in known:
+            raise UserError(
+                f"--positive-label {task.positive_label}: no row of the label column '{dataset.target}' has "
+                f"this value; its values: {_show(known)}."
+            )
+        known = {False, True}
+    if summary.evaluated_rows == 0:
+        raise UserError(f"--data {dataset.spec.text}: there are no rows to evaluate.")
+    return [run.finish(known) for run in runs], summary

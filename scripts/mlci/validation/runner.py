@@ -1,0 +1,259 @@
+"""``mlci validate`` without the command line: fetch, load, evaluate, check; return a result object.
+
+Order matters for the user: everything that can be wrong with the *input* (thresholds, data path, URIs) is
+checked before anything is downloaded, and nothing is unpickled before the trust rule allows it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlci.errors import UserError
+from mlci.validation.baseline import check_regressions, compared_metrics
+from mlci.validation.data import Dataset, parse_data_spec
+from mlci.validation.evaluate import Candidate, Evaluation, Task, coerce_label, evaluate
+from mlci.validation.loading import LoadedModel, Trust, load_model
+from mlci.validation.metrics import PROBA_METRICS
+from mlci.validation.sources import fetch
+from mlci.validation.split import holdout_mask
+from mlci.validation.thresholds import Check, Threshold, check_thresholds, parse_thresholds, resolve_keys
+from mlci.validation.uri import parse_model_uri
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user asked for (the command line, or the action's inputs through it)."""
+
+    model: str
+    data: str
+    thresholds: str | None = None
+    target: str | None = None
+    features: list[str] | None = None
+    positive_label: str | None = None
+    test_size: float | int | None = None
+    random_state: int | None = None
+    stratify: bool = False
+    baseline: str | None = None
+    max_regression: float | None = None
+    sha256: str | None = None
+    baseline_sha256: str | None = None
+    trust_pickle: bool = False
+    mlflow_tracking_uri: str | None = None
+    chunk_rows: int = 200_000
+
+
+@dataclass
+class ModelReport:
+    """A model's identity (what its URI resolved to, what was loaded) and what mlci noticed on the way."""
+
+    identity: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ValidationResult:
+    """Everything the report, the summary and the annotations show."""
+
+    model: ModelReport
+    evaluation: Evaluation
+    data: dict[str, Any]
+    checks: list[Check]
+    baseline: ModelReport | None = None
+    baseline_evaluation: Evaluation | None = None
+    warnings: list[str] = field(default_factory=list)  # about the run itself (e.g. a split that changes)
+
+    @property
+    def all_warnings(self) -> list[str]:
+        """Every warning of the run: the model's, the baseline's, the run's own."""
+        baseline = [f"baseline: {w}" for w in self.baseline.warnings] if self.baseline else []
+        return [*self.model.warnings, *baseline, *self.warnings]
+
+    @property
+    def passed(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+    @property
+    def failed(self) -> list[Check]:
+        return [check for check in self.checks if not check.passed]
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--report`` document."""
+        return {
+            "passed": self.passed,
+            "model": {**self.model.identity, "warnings": self.model.warnings},
+            "data": self.data,
+            "metrics": self.evaluation.metrics,
+            "confusion_matrix": {"labels": self.evaluation.labels, "matrix": self.evaluation.confusion},
+            "checks": [check.to_json() for check in self.checks],
+            "notes": self.evaluation.notes,
+            "warnings": self.warnings,
+            "baseline": (
+                None
+                if self.baseline is None or self.baseline_evaluation is None
+                else {
+                    **self.baseline.identity,
+                    "warnings": self.baseline.warnings,
+                    "metrics": self.baseline_evaluation.metrics,
+                }
+            ),
+        }
+
+
+def _validate_options(options: Options) -> None:
+    if options.stratify and options.test_size is None:
+        raise UserError("--stratify splits the data: give --test-size too (e.g. --test-size 0.25).")
+    if options.baseline and options.max_regression is None:
+        raise UserError(
+            "--baseline needs --max-regression DELTA: how far below the baseline a metric may fall."
+        )
+    if options.max_regression is not None and not options.baseline:
+        raise UserError("--max-regression compares with a baseline model: give --baseline URI too.")
+    if not (options.thresholds or options.baseline):
+        raise UserError("nothing to check: give --thresholds (a YAML file or inline YAML) or --baseline URI.")
+    for flag, value in (("--sha256", options.sha256), ("--baseline-sha256", options.baseline_sha256)):
+        if value is not None and not (len(value) == 64 and all(c in "0123456789abcdefABCDEF" for c in value)):
+            raise UserError(f"{flag} {value}: expected the 64 hexadecimal digits of a sha256.")
+
+
+@dataclass(frozen=True)
+class _ModelInput:
+    flag: str  # --model or --baseline
+    uri: str
+    sha256: str | None
+
+    @property
+    def where(self) -> str:
+        return f"{self.flag} {self.uri}"
+
+
+def _model_inputs(options: Options) -> list[_ModelInput]:
+    inputs = [_ModelInput("--model", options.model, options.sha256)]
+    if options.baseline:
+        inputs.append(_ModelInput("--baseline", options.baseline, options.baseline_sha256))
+    return inputs
+
+
+def _load(given: _ModelInput, options: Options, workdir: Path, proba_metrics: frozenset[str]) -> LoadedModel:
+    """Fetch and load one model; UserError when the thresholds need what it cannot give."""
+    fetched = fetch(
+        parse_model_uri(given.uri, given.flag),
+        flag=given.flag,
+        workdir=workdir,
+        mlflow_tracking_uri=options.mlflow_tracking_uri,
+    )
+    sha_flag = "--baseline-sha256" if given.flag == "--baseline" else "--sha256"
+    trust = Trust(trust_pickle=options.trust_pickle, sha256=given.sha256, sha256_flag=sha_flag)
+    loaded = load_model(fetched.path, trust, given.where)
+    if proba_metrics and not loaded.has_proba:
+        raise UserError(
+            f"{given.where}: {', '.join(sorted(proba_metrics))} need predicted probabilities, and this "
+            f"{loaded.format} model has no predict_proba(); drop that threshold.",
+            title="mlci validate: bad thresholds",
+        )
+    loaded.identity = {**fetched.identity, **loaded.describe()}
+    loaded.warnings = fetched.warnings + loaded.warnings
+    return loaded
+
+
+def _features(options: Options, model: LoadedModel, dataset: Dataset, where: str) -> list[str]:
+    """--features, else the names the model was fitted with, else every column but the target."""
+    if options.features:
+        dataset.check_columns(options.features, "--features")
+        return options.features
+    if model.feature_names is not None:
+        dataset.check_columns(model.feature_names, f"{where} (fitted on named columns)")
+        return model.feature_names
+    return [name for name in dataset.columns if name != dataset.target]
+
+
+def _mask(options: Options, dataset: Dataset, warnings: list[str]) -> Any:
+    if options.test_size is None:
+        return None
+    if options.random_state is None:
+        warnings.append("--test-size without --random-state: the test rows change on every run.")
+    stratify = None
+    if options.stratify:
+        stratify = dataset.read_target()
+        if options.positive_label is not None:
+            stratify = stratify == coerce_label(options.positive_label, stratify)
+    return holdout_mask(dataset.count_rows(), options.test_size, options.random_state, stratify)
+
+
+def _sanity(evaluation: Evaluation, rows: int) -> Check:
+    if evaluation.problem:
+        message = f"predictions: {evaluation.problem}"
+    else:
+        message = f"predictions: one label per row for {rows} rows, every label known to the data"
+    return Check(name="predictions", kind="sanity", passed=evaluation.problem is None, message=message)
+
+
+def _checks(
+    options: Options, thresholds: list[Threshold], evaluations: list[Evaluation], rows: int
+) -> list[Check]:
+    """The sanity check, one check per threshold, and one per baseline comparison."""
+    evaluation = evaluations[0]
+    if evaluation.metrics:
+        thresholds = resolve_keys(thresholds, evaluation.labels)
+    checks = [_sanity(evaluation, rows), *check_thresholds(thresholds, evaluation.metrics)]
+    if len(evaluations) > 1:
+        baseline = evaluations[1]
+        if baseline.problem:
+            raise UserError(f"--baseline {options.baseline}: {baseline.problem}")
+        allowed = options.max_regression or 0.0  # given: _validate_options checked it
+        pairs = compared_metrics(thresholds)
+        checks += check_regressions(evaluation.metrics, baseline.metrics, pairs, allowed)
+    return checks
+
+
+def validate(options: Options) -> ValidationResult:
+    """Run a validation; UserError for bad input, a result (passed or not) otherwise."""
+    _validate_options(options)
+    thresholds: list[Threshold] = parse_thresholds(options.thresholds) if options.thresholds else []
+    spec = parse_data_spec(options.data)
+    given = _model_inputs(options)
+    for model_input in given:
+        parse_model_uri(model_input.uri, model_input.flag)  # a typo fails now, not after a download
+    if options.positive_label is not None:
+        thresholds = resolve_keys(thresholds, ["False", "True"])
+    proba_metrics = frozenset(t.metric for t in thresholds if t.metric in PROBA_METRICS)
+    warnings: list[str] = []
+
+    with tempfile.TemporaryDirectory(prefix="mlci-validate-") as tmp:
+        models = [_load(g, options, Path(tmp) / g.flag.strip("-"), proba_metrics) for g in given]
+        dataset = Dataset(spec, options.target)
+        candidates = [
+            Candidate(model, _features(options, model, dataset, g.flag), g.where)
+            for model, g in zip(models, given)
+        ]
+        task = Task(
+            positive_label=options.positive_label,
+            mask=_mask(options, dataset, warnings),
+            proba_metrics=proba_metrics,
+            chunk_rows=options.chunk_rows,
+        )
+        evaluations, summary = evaluate(candidates, dataset, task)
+
+    data = {
+        "spec": options.data,
+        "target": dataset.target,
+        "features": candidates[0].features,
+        "positive_label": options.positive_label,
+        "test_size": options.test_size,
+        "random_state": options.random_state,
+        "stratify": options.stratify,
+        "rows": summary.rows,
+        "evaluated_rows": summary.evaluated_rows,
+        "labels": summary.labels,
+    }
+    return ValidationResult(
+        model=ModelReport(models[0].identity, models[0].warnings),
+        evaluation=evaluations[0],
+        data=data,
+        checks=_checks(options, thresholds, evaluations, summary.evaluated_rows),
+        baseline=ModelReport(models[1].identity, models[1].warnings) if len(models) > 1 else None,
+        baseline_evaluation=evaluations[1] if len(evaluations) > 1 else None,
+        warnings=warnings,
+    )

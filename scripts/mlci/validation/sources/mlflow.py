@@ -1,0 +1,164 @@
+"""A model in an MLflow registry (models:/NAME/VERSION, models:/NAME@ALIAS) or a run (runs:/RUN_ID/PATH).
+
+Only the MLflow client is used (mlflow-skinny is enough): the registry resolves an alias to a version, and the
+model's artifacts are downloaded into a directory of the run. Nothing is loaded here: the MLmodel file says
+which flavour and which pickle, and ``mlci.validation.loading`` decides whether that may be unpickled.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from mlci.errors import UserError
+from mlci.validation.sources import FetchedModel
+from mlci.validation.uri import MlflowUri
+
+log = logging.getLogger(__name__)
+
+_TITLE = "mlci validate: MLflow"
+
+#: Client settings mlci chooses when the caller has not: a CI job should fail in seconds, not retry for
+#: minutes, when the server is down; and progress bars only clutter a log.
+_CLIENT_DEFAULTS = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "60",
+    "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
+}
+
+
+@contextmanager
+def _client_settings(server: str, registry: str) -> Iterator[None]:
+    """Point mlflow at the server, with :data:`_CLIENT_DEFAULTS` where unset; restore the environment after.
+
+    The server goes through MLFLOW_TRACKING_URI / MLFLOW_REGISTRY_URI, not only through arguments: mlflow
+    resolves ``models:/`` and logged-model artifacts with a client built from its global settings.
+    """
+    settings = {
+        **{name: value for name, value in _CLIENT_DEFAULTS.items() if name not in os.environ},
+        "MLFLOW_TRACKING_URI": server,
+        "MLFLOW_REGISTRY_URI": registry,
+    }
+    saved = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def public_uri(text: str) -> str:
+    """A tracking URI (or a message holding URLs) without the ``user:password@`` part, fit for a report."""
+    return re.sub(r"(?<=://)[^/@\s]*@", "", text)
+
+
+def resolve_tracking_uri(flag_value: str | None, flag: str, model: str) -> str:
+    """The tracking server: ``--mlflow-tracking-uri``, else MLFLOW_TRACKING_URI."""
+    uri = flag_value or os.environ.get("MLFLOW_TRACKING_URI")
+    if not uri:
+        raise UserError(
+            f"{flag} {model}: no MLflow tracking server is given; set MLFLOW_TRACKING_URI or pass "
+            "--mlflow-tracking-uri (e.g. http://mlflow.example.com:5000).",
+            title=_TITLE,
+        )
+    return uri
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if type(seen).__name__ in ("ConnectionError", "ConnectTimeout", "ReadTimeout", "NewConnectionError"):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _translate(exc: Exception, uri: MlflowUri, flag: str, server: str) -> UserError:
+    where = f"{flag} {uri.text}"
+    if _is_connection_error(exc):
+        return UserError(
+            f"{where}: cannot reach the MLflow tracking server at {public_uri(server)}; check "
+            "MLFLOW_TRACKING_URI (or --mlflow-tracking-uri) and that the server is up.",
+            title=_TITLE,
+        )
+    code = getattr(exc, "error_code", "")
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    message = public_uri(message.removeprefix(f"{code}: ").rstrip("."))  # no user:password@ from a URL
+    if uri.scheme == "models" and code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+        what = f"alias '{uri.alias}'" if uri.alias else f"version {uri.version}"
+        hint = f"check the model name and {what} in the registry at {public_uri(server)}"
+    elif code == "RESOURCE_DOES_NOT_EXIST":
+        hint = f"check the run id and the artifact path on {public_uri(server)}"
+    elif code in ("PERMISSION_DENIED", "UNAUTHENTICATED"):
+        hint = "set MLFLOW_TRACKING_TOKEN (or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD)"
+    else:
+        hint = f"check the URI and the server at {public_uri(server)}"
+    return UserError(f"{where}: {message}; {hint}.", title=_TITLE)
+
+
+def fetch(uri: MlflowUri, *, flag: str, workdir: Path, tracking_uri: str | None) -> FetchedModel:
+    """Resolve the URI through the registry (alias -> version) and download the model's artifacts."""
+    server = resolve_tracking_uri(tracking_uri, flag, uri.text)
+    registry = os.environ.get("MLFLOW_REGISTRY_URI") or server
+    destination = workdir / "mlflow"
+    destination.mkdir(parents=True, exist_ok=True)
+    with _client_settings(server, registry):
+        try:
+            from mlflow.exceptions import MlflowException
+        except ImportError:
+            raise UserError(
+                f"{flag} {uri.text}: MLflow models need the MLflow client, which is not installed; install "
+                "requirements/mlflow.txt (mlflow-skinny is enough).",
+                title=_TITLE,
+            ) from None
+
+        try:
+            artifact_uri, identity = _resolve(uri, server, registry)
+            log.info("Downloading %s from %s", artifact_uri, public_uri(server))
+            from mlflow.artifacts import download_artifacts
+
+            local = download_artifacts(
+                artifact_uri=artifact_uri,
+                dst_path=str(destination),
+                tracking_uri=server,
+                registry_uri=registry,
+            )
+        except (MlflowException, OSError) as exc:
+            raise _translate(exc, uri, flag, server) from None
+    return FetchedModel(path=Path(local), identity=identity)
+
+
+def _resolve(uri: MlflowUri, server: str, registry: str) -> tuple[str, dict[str, Any]]:
+    """The artifact URI to download, and what the registry said about it."""
+    identity: dict[str, Any] = {"source": "mlflow", "uri": uri.text, "tracking_uri": public_uri(server)}
+    if uri.scheme == "runs":
+        identity.update(run_id=uri.run_id, artifact_path=uri.path)
+        return uri.text, identity
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=server, registry_uri=registry)
+    if uri.alias:
+        version = client.get_model_version_by_alias(uri.name, uri.alias)
+    else:
+        version = client.get_model_version(uri.name, str(uri.version))
+    identity.update(
+        name=uri.name,
+        alias=uri.alias,
+        version=str(version.version),
+        run_id=version.run_id,
+        model_id=getattr(version, "model_id", None),
+        model_source=version.source,
+    )
+    # The artifact location, not models:/ again: mlflow resolves models:/ URIs against its global registry
+    # URI, not the one given to download_artifacts.
+    return client.get_model_version_download_uri(uri.name, str(version.version)), identity

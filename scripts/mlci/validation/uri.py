@@ -1,0 +1,130 @@
+"""Model URIs: which ecosystem a ``--model`` value names, parsed into its parts.
+
+The forms follow each ecosystem's own convention:
+
+- ``hf://OWNER/REPO[@REVISION]/PATH/IN/REPO``, as huggingface_hub's ``HfFileSystem`` writes it (a revision
+  holding ``/`` is URL-encoded there: ``@refs%2Fpr%2F1``);
+- ``models:/NAME/VERSION``, ``models:/NAME@ALIAS`` and ``runs:/RUN_ID/PATH``, MLflow's own;
+- anything else is a local path (a file, or an MLflow model directory holding an ``MLmodel`` file).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from mlci.errors import UserError
+
+_HF_REPO_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_MLFLOW_NAME = re.compile(r"^[^/@]+$")
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
+
+
+@dataclass(frozen=True)
+class HfUri:
+    """A file in a Hugging Face model repository."""
+
+    text: str
+    repo_id: str
+    revision: str | None
+    path: str
+
+    @property
+    def pinned(self) -> bool:
+        """True when the revision is a full commit hash, so the file cannot change under the caller."""
+        return self.revision is not None and _COMMIT.fullmatch(self.revision) is not None
+
+
+@dataclass(frozen=True)
+class MlflowUri:
+    """A model in an MLflow registry (``models:/``) or a run's artifact (``runs:/``)."""
+
+    text: str
+    scheme: str  # "models" or "runs"
+    name: str = ""  # registered model name (models:/)
+    version: str | None = None
+    alias: str | None = None
+    run_id: str = ""  # runs:/
+    path: str = ""  # runs:/ artifact path
+
+
+@dataclass(frozen=True)
+class LocalUri:
+    """A path on this machine."""
+
+    text: str
+    path: str
+
+
+ModelUri = HfUri | MlflowUri | LocalUri
+
+
+def _bad(flag: str, text: str, why: str, form: str) -> UserError:
+    return UserError(f"{flag} {text}: {why}; expected {form}.", title="mlci validate: bad model URI")
+
+
+def _parse_hf(text: str, flag: str) -> HfUri:
+    form = "hf://OWNER/REPO[@REVISION]/PATH/IN/REPO"
+    rest = text[len("hf://") :]
+    for prefix in ("datasets/", "spaces/"):
+        if rest.startswith(prefix):
+            raise _bad(flag, text, f"only model repositories hold models, not {prefix.rstrip('/')}", form)
+    rest = rest.removeprefix("models/")
+    parts = rest.split("/")
+    if len(parts) < 3 or not all(parts):
+        raise _bad(flag, text, "it names no file inside an OWNER/REPO repository", form)
+    owner, repo_rev, path_parts = parts[0], parts[1], parts[2:]
+    repo, _, revision = repo_rev.partition("@")
+    if not (_HF_REPO_PART.fullmatch(owner) and _HF_REPO_PART.fullmatch(repo)):
+        raise _bad(flag, text, f"'{owner}/{repo}' is not a valid repository id", form)
+    if "@" in repo_rev and not revision:
+        raise _bad(flag, text, "the revision after '@' is empty", form)
+    return HfUri(
+        text=text, repo_id=f"{owner}/{repo}", revision=unquote(revision) or None, path="/".join(path_parts)
+    )
+
+
+def _parse_models(text: str, flag: str) -> MlflowUri:
+    form = "models:/NAME/VERSION or models:/NAME@ALIAS"
+    rest = text[len("models:/") :].strip("/")
+    if "@" in rest:
+        name, _, alias = rest.partition("@")
+        if not (name and alias and _MLFLOW_NAME.fullmatch(name) and _MLFLOW_NAME.fullmatch(alias)):
+            raise _bad(flag, text, "the model name or alias is missing or holds '/'", form)
+        return MlflowUri(text=text, scheme="models", name=name, alias=alias)
+    name, _, version = rest.partition("/")
+    if not (name and version.isdigit()):
+        raise _bad(
+            flag, text, "it names no version number (a stage such as 'Production' is not supported)", form
+        )
+    return MlflowUri(text=text, scheme="models", name=name, version=version)
+
+
+def _parse_runs(text: str, flag: str) -> MlflowUri:
+    form = "runs:/RUN_ID/PATH"
+    run_id, _, path = text[len("runs:/") :].strip("/").partition("/")
+    if not (run_id and path):
+        raise _bad(flag, text, "the run id or the artifact path is missing", form)
+    return MlflowUri(text=text, scheme="runs", run_id=run_id, path=path)
+
+
+def parse_model_uri(text: str, flag: str = "--model") -> ModelUri:
+    """Parse a model URI; raise UserError naming ``flag`` when it is malformed."""
+    if not text.strip():
+        raise UserError(f"{flag} is empty; give an hf://, models:/, runs:/ URI or a local path.")
+    if text.startswith("hf://"):
+        return _parse_hf(text, flag)
+    if text.startswith("models:/"):
+        return _parse_models(text, flag)
+    if text.startswith("runs:/"):
+        return _parse_runs(text, flag)
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text):
+        scheme = text.split(":", 1)[0]
+        raise UserError(
+            f"{flag} {text}: the '{scheme}://' scheme is not supported; use "
+            "hf://OWNER/REPO[@REVISION]/PATH, models:/NAME/VERSION, models:/NAME@ALIAS, runs:/RUN_ID/PATH "
+            "or a local path.",
+            title="mlci validate: bad model URI",
+        )
+    return LocalUri(text=text, path=text)

@@ -1,0 +1,349 @@
+"""Run a composite action's steps (or a workflow job's) with bash, with Python replaced by a recorder.
+
+The runner does what GitHub's does, as far as command lines and outcomes are concerned: inputs with their
+defaults, ``${{ }}`` in ``env:``/``with:``/``if:``/``working-directory:``, ``$GITHUB_OUTPUT``, ``$GITHUB_ENV``
+and ``$GITHUB_PATH`` between steps, ``bash --noprofile --norc -eo pipefail``, steps skipped after a failure
+unless their ``if:`` says otherwise, ``continue-on-error``, ``steps.<id>.outcome``. ``uses:`` steps of this
+repository (``./...``) run nested; ``actions/setup-python`` answers with the recorder as its ``python-path``;
+other actions (checkout, cache, upload-artifact) do nothing.
+
+The recorder stands in for every Python the scripts call: ``-m venv DIR`` creates DIR/bin with more
+recorders, ``-m pip`` only records, ``-m mlci ARGS`` records ARGS and the environment, then either stops (the
+default: mlci does not run) or, with ``passthrough``, runs the real ``python -m mlci ARGS`` in the test
+environment, where everything is already installed. Anything else runs the real interpreter.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess  # nosec B404: runs the action's own scripts in a temporary directory
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mlci_testing import parse_github_output
+from repo import expressions
+
+_RECORDER = """#!/usr/bin/env bash
+# Stands in for python: see tests/repo/composite.py.
+set -eu
+record() { "$MLCI_RECORDER_PYTHON" -S -I "$MLCI_RECORDER_DIR/record.py" "$@"; }
+if [[ "${1-}" == "-m" ]]; then
+  case "${2-}" in
+    venv) dir="${@: -1}"; mkdir -p "$dir/bin"
+          for name in python python3 pip; do cp "$MLCI_RECORDER_DIR/$name" "$dir/bin/$name"; done; exit 0 ;;
+    pip) record pip "${@:3}"; exit 0 ;;
+    mlci) record mlci "${@:3}"
+          if [[ -n "${MLCI_RECORDER_PASSTHROUGH-}" ]]; then exec "$MLCI_RECORDER_PYTHON" "$@"; fi
+          exit "${MLCI_RECORDER_EXIT:-0}" ;;
+  esac
+fi
+exec "$MLCI_RECORDER_PYTHON" "$@"
+"""
+_PIP = '#!/usr/bin/env bash\nexec "$MLCI_RECORDER_PYTHON" -S -I "$MLCI_RECORDER_DIR/record.py" pip "$@"\n'
+_RECORD = """import json, os, sys
+record = {"tool": sys.argv[1], "argv": sys.argv[2:], "env": dict(os.environ), "cwd": os.getcwd()}
+with open(os.environ["MLCI_RECORDER_LOG"], "a", encoding="utf-8") as log:
+    log.write(json.dumps(record) + "\\n")
+"""
+
+
+@dataclass
+class Invocation:
+    """One ``python -m mlci ...`` (or ``pip ...``) call the action made."""
+
+    tool: str  # "mlci" or "pip"
+    argv: list[str]
+    env: dict[str, str]
+    cwd: str
+
+    @property
+    def command(self) -> str | None:
+        if self.tool != "mlci":
+            return self.tool
+        return next((arg for arg in self.argv if not arg.startswith("-")), None)
+
+
+@dataclass
+class Result:
+    """What a run of steps did."""
+
+    invocations: list[Invocation] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)  # one line per step: what ran and how it ended
+    outputs: dict[str, str] = field(default_factory=dict)
+    steps: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> outcome, conclusion, outputs
+    failed: bool = False
+
+
+def _setup_python(machine: Machine, with_: Mapping[str, str]) -> dict[str, str]:
+    return {
+        "python-path": str(machine.recorder / "python"),
+        "python-version": with_.get("python-version") or "3.11",
+    }
+
+
+#: what a ``uses:`` step answers with, by the action it uses (without ``@ref``); any other does nothing
+SIMULATED: dict[str, Callable[[Machine, Mapping[str, str]], dict[str, str]]] = {
+    "actions/setup-python": _setup_python,
+    "actions/cache": lambda machine, with_: {"cache-hit": "false"},
+    "actions/cache/restore": lambda machine, with_: {"cache-hit": "false"},
+}
+
+
+class Machine:
+    """A runner machine in a scratch directory: workspace, RUNNER_TEMP, the recorder and its log."""
+
+    def __init__(self, scratch: Path, workspace: Path | None = None, passthrough: bool = False):
+        self.scratch = scratch
+        self.recorder = scratch / "recorder"
+        self.workspace = workspace or scratch / "workspace"
+        self.temp = scratch / "runner-temp"
+        self.log_file = scratch / "invocations.jsonl"
+        self.files = {name: scratch / name for name in ("GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY")}
+        self.passthrough = passthrough
+        self.counter = 0
+        for path in (self.recorder, self.workspace, self.temp):
+            path.mkdir(parents=True, exist_ok=True)
+        for name, text in (
+            ("python", _RECORDER),
+            ("python3", _RECORDER),
+            ("pip", _PIP),
+            ("record.py", _RECORD),
+        ):
+            (self.recorder / name).write_text(text, encoding="utf-8")
+            (self.recorder / name).chmod(0o755)
+
+    def reset(self) -> None:
+        self.log_file.unlink(missing_ok=True)
+        for path in self.files.values():
+            path.write_text("", encoding="utf-8")
+
+    def env(self, exit_code: int = 0) -> dict[str, str]:
+        return {
+            "PATH": f"{self.recorder}:/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(self.scratch),
+            "LANG": "C.UTF-8",
+            "CI": "true",
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_WORKSPACE": str(self.workspace),
+            "GITHUB_REPOSITORY": "mlci-dev/mlci",
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_SHA": "9b1e4d7c2a5f8e3b6d0c9a4f7e2b5d8c1a6f3e90",
+            "GITHUB_RUN_ATTEMPT": "1",
+            "RUNNER_TEMP": str(self.temp),
+            "RUNNER_OS": "Linux",
+            "RUNNER_ARCH": "X64",
+            "XDG_CACHE_HOME": str(self.scratch / "xdg-cache"),
+            "MLCI_RECORDER_DIR": str(self.recorder),
+            "MLCI_RECORDER_PYTHON": sys.executable,
+            "MLCI_RECORDER_LOG": str(self.log_file),
+            "MLCI_RECORDER_EXIT": str(exit_code),
+            **({"MLCI_RECORDER_PASSTHROUGH": "1"} if self.passthrough else {}),
+            **{name: str(path) for name, path in self.files.items()},
+        }
+
+    def context(self, action_path: Path | None = None) -> dict[str, Any]:
+        github = {
+            "action_path": str(action_path or ""),
+            "workspace": str(self.workspace),
+            "repository": "mlci-dev/mlci",
+            "event_name": "pull_request",
+            "token": "",
+            "sha": "9b1e4d7c2a5f8e3b6d0c9a4f7e2b5d8c1a6f3e90",
+            "ref": "refs/pull/42/merge",
+            "run_id": "1",
+            "run_attempt": "1",
+            "event": {},
+        }
+        runner = {
+            "temp": str(self.temp),
+            "os": "Linux",
+            "arch": "X64",
+            "tool_cache": str(self.scratch / "tools"),
+        }
+        return {"github": github, "runner": runner, "steps": {}, "env": {}, "inputs": {}}
+
+    def invocations(self) -> list[Invocation]:
+        if not self.log_file.exists():
+            return []
+        records = map(json.loads, self.log_file.read_text(encoding="utf-8").splitlines())
+        return [
+            Invocation(record["tool"], record["argv"], record["env"], record["cwd"]) for record in records
+        ]
+
+    def drain(self, name: str) -> str:
+        text = self.files[name].read_text(encoding="utf-8")
+        self.files[name].write_text("", encoding="utf-8")
+        return text
+
+
+class Steps:
+    """Runs a list of steps (a composite action's, or a workflow job's) on a machine."""
+
+    def __init__(self, machine: Machine, text: str, action_path: Path | None = None, shell: str = "bash"):
+        self.machine = machine
+        self.text = text  # the whole file: which step outputs does it read?
+        self.action_path = action_path
+        self.default_shell = shell
+
+    def run(self, steps: list[dict[str, Any]], context: dict[str, Any], env: dict[str, str]) -> Result:
+        result = Result()
+        path: list[str] = []
+        for index, step in enumerate(steps, 1):
+            label = f"step {index} {step.get('name') or step.get('id') or step.get('uses') or ''}".strip()
+            context["env"] = env
+            if not expressions.condition(step.get("if"), context, failed=result.failed):
+                result.log.append(f"{label}: skipped")
+                self._record(context, result, step, {}, "skipped")
+                continue
+            if "uses" in step:
+                outputs, outcome = self._uses(step, context, env, result, label)
+            else:
+                outputs, outcome = self._script(index, step, context, env, path, result, label)
+                env = {**env, **parse_github_output(self.machine.drain("GITHUB_ENV"))}
+                path += [line for line in self.machine.drain("GITHUB_PATH").splitlines() if line]
+            self._record(context, result, step, outputs, outcome)
+        context["env"] = env
+        return result
+
+    def _record(
+        self,
+        context: dict[str, Any],
+        result: Result,
+        step: Mapping[str, Any],
+        outputs: dict[str, str],
+        outcome: str,
+    ) -> None:
+        continue_on_error = expressions.render(step.get("continue-on-error", False), context) == "true"
+        conclusion = "success" if outcome == "failure" and continue_on_error else outcome
+        if conclusion == "failure":
+            result.failed = True
+        if "id" in step:
+            record = {"outputs": outputs, "outcome": outcome, "conclusion": conclusion}
+            context["steps"][step["id"]] = result.steps[step["id"]] = record
+
+    def _uses(
+        self,
+        step: Mapping[str, Any],
+        context: dict[str, Any],
+        env: dict[str, str],
+        result: Result,
+        label: str,
+    ) -> tuple[dict[str, str], str]:
+        with_ = {key: expressions.render(value, context) for key, value in (step.get("with") or {}).items()}
+        ref = str(step["uses"])
+        if ref.startswith("./"):
+            action = self.machine.workspace / ref[2:] / "action.yml"
+            nested = Runner(action, self.machine).run(with_, env=env)
+            result.invocations += nested.invocations
+            result.log.append(f"{label}: {'failure' if nested.failed else 'success'}")
+            result.log += [f"  {line}" for line in nested.log]
+            return nested.outputs, "failure" if nested.failed else "success"
+        simulate = SIMULATED.get(ref.split("@", 1)[0])
+        result.log.append(f"{label}: simulated" if simulate else f"{label}: does nothing here")
+        return (simulate(self.machine, with_) if simulate else {}), "success"
+
+    def _script(
+        self,
+        index: int,
+        step: Mapping[str, Any],
+        context: dict[str, Any],
+        env: dict[str, str],
+        path: list[str],
+        result: Result,
+        label: str,
+    ) -> tuple[dict[str, str], str]:
+        self.machine.counter += 1
+        outputs_file = self.machine.scratch / f"output-{self.machine.counter}"
+        outputs_file.write_text("", encoding="utf-8")
+        step_env = {key: expressions.render(value, context) for key, value in (step.get("env") or {}).items()}
+        full_env = {**env, **step_env, "GITHUB_OUTPUT": str(outputs_file)}
+        if self.action_path:
+            full_env["GITHUB_ACTION_PATH"] = str(self.action_path)
+        full_env["PATH"] = ":".join([*reversed(path), full_env["PATH"]])
+        script = self.machine.scratch / f"step-{self.machine.counter}.sh"
+        script.write_text(str(step.get("run", "")), encoding="utf-8")
+        shell = (
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail"]
+            if step.get("shell") == "bash"
+            else ["bash", "-e"]
+        )
+        before = len(self.machine.invocations())
+        done = subprocess.run(  # nosec B603 B607: bash runs the action's own script, as the runner does
+            [*shell, str(script)],
+            cwd=self.machine.workspace / expressions.render(step.get("working-directory") or ".", context),
+            env=full_env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+        tail = " | ".join((done.stdout + done.stderr).strip().splitlines()[-8:])
+        result.log.append(f"{label}: exit {done.returncode}" + (f": {tail}" if tail else ""))
+        outputs = parse_github_output(outputs_file.read_text(encoding="utf-8"))
+        if not self.machine.passthrough and any(
+            call.tool == "mlci" for call in self.machine.invocations()[before:]
+        ):
+            outputs = {**self._stand_in_outputs(step), **outputs}
+        return outputs, "success" if done.returncode == 0 else "failure"
+
+    def _stand_in_outputs(self, step: Mapping[str, Any]) -> dict[str, str]:
+        """What mlci itself would have written to $GITHUB_OUTPUT: ``mlci-output-<name>`` for each output of
+        this step that the file reads (``steps.<id>.outputs.<name>``)."""
+        if "id" not in step:
+            return {}
+        pattern = rf"steps\.{re.escape(str(step['id']))}\.outputs\.([A-Za-z0-9_-]+)"
+        return {name: f"mlci-output-{name}" for name in re.findall(pattern, self.text)}
+
+
+class Runner:
+    """Runs one composite action."""
+
+    def __init__(self, action: Path, machine: Machine | Path):
+        self.action = action
+        self.text = action.read_text(encoding="utf-8")
+        self.spec = yaml.safe_load(self.text)
+        self.machine = machine if isinstance(machine, Machine) else Machine(machine)
+
+    def inputs(self, given: Mapping[str, str], context: dict[str, Any]) -> dict[str, str]:
+        declared = {name: spec or {} for name, spec in (self.spec.get("inputs") or {}).items()}
+        unknown = set(given) - set(declared)
+        if unknown:
+            raise ValueError(f"{self.action}: no input(s) {sorted(unknown)}")
+        return {
+            name: given[name] if name in given else expressions.render(spec.get("default", ""), context)
+            for name, spec in declared.items()
+        }
+
+    def run(self, inputs: Mapping[str, str], exit_code: int = 0, env: dict[str, str] | None = None) -> Result:
+        """Run every step as the runner would; return what mlci (and pip) were called with."""
+        nested = env is not None
+        if not nested:
+            self.machine.reset()
+        before = len(self.machine.invocations())
+        context = self.machine.context(self.action.parent)
+        context["inputs"] = self.inputs(inputs, context)
+        steps = Steps(self.machine, self.text, self.action.parent)
+        result = steps.run(
+            (self.spec.get("runs") or {}).get("steps") or [], context, env or self.machine.env(exit_code)
+        )
+        for name, spec in (self.spec.get("outputs") or {}).items():
+            result.outputs[name] = expressions.render((spec or {}).get("value", ""), context)
+        result.invocations = self.machine.invocations()[before:]
+        return result
+
+
+def run_job(workflow: Path, job: str, machine: Machine) -> Result:
+    """Run one job of a workflow (its steps; ``./...`` actions from ``machine.workspace``)."""
+    text = workflow.read_text(encoding="utf-8")
+    spec = yaml.safe_load(text)["jobs"][job]
+    machine.reset()
+    context = machine.context()
+    return Steps(machine, text).run(
+        spec.get("steps") or [], context, {**machine.env(), **(spec.get("env") or {})}
+    )

@@ -1,0 +1,75 @@
+"""A real `mlflow server` on 127.0.0.1 for tests: sqlite backend, proxied artifacts, its own process group."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+
+class MlflowServer:
+    """``with MlflowServer(directory) as server:`` starts it on a free port and waits for /health."""
+
+    def __init__(self, root: Path, timeout: float = 120) -> None:
+        self.root = root
+        self.timeout = timeout
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        self.uri = f"http://127.0.0.1:{self.port}"
+        self.log = root / "server.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> MlflowServer:
+        command = [
+            str(Path(sys.executable).with_name("mlflow")), "server",
+            "--backend-store-uri", f"sqlite:///{self.root / 'mlflow.db'}",
+            "--artifacts-destination", str(self.root / "artifacts"),
+            "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
+        ]  # fmt: skip
+        env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}  # no background job workers
+        with self.log.open("wb") as out:
+            self._process = subprocess.Popen(
+                command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
+        try:
+            self._wait_healthy(self._process)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def _wait_healthy(self, process: subprocess.Popen[bytes]) -> None:
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"mlflow server exited early:\n{self.log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.uri}/health", timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(
+            f"mlflow server not healthy after {self.timeout}s:\n{self.log.read_text()[-3000:]}"
+        )
+
+    def __exit__(self, *exc: object) -> None:
+        """Stop the server and every process it started (its own process group): politely, then not."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

@@ -1,0 +1,97 @@
+"""`--pr-comment`: one sticky comment per pull request, updated in place, through a local GitHub API."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mlci import cli
+from mlci_testing import ActionsStep
+from validation.github_api import GitHubApi
+from validation.seed_case import SEED_DATA, SEED_THRESHOLDS
+
+TOKEN = "ghs_sentinel_token_0123456789"
+
+
+@pytest.fixture
+def github(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, actions: ActionsStep) -> Iterator[GitHubApi]:
+    """A pull_request run of the action: event payload, repository, token, API URL."""
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"action": "synchronize", "number": 7, "pull_request": {"number": 7}}))
+    with GitHubApi(token=TOKEN) as api:
+        for name, value in {
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_EVENT_PATH": str(event),
+            "GITHUB_REPOSITORY": "acme/wine",
+            "GITHUB_API_URL": api.url,
+            "GITHUB_TOKEN": TOKEN,
+        }.items():
+            monkeypatch.setenv(name, value)
+        yield api
+
+
+def _validate(model: Path, *extra: str) -> int:
+    argv = ["validate", "--model", str(model), "--trust-pickle", *SEED_DATA, "--thresholds", SEED_THRESHOLDS]
+    return cli.main([*argv, "--pr-comment", *extra])
+
+
+def _mlci_comments(api: GitHubApi) -> list[dict[str, object]]:
+    return [c for c in api.comments.get(7, []) if "<!-- mlci:model-validation:" in str(c["body"])]
+
+
+def test_one_comment_updated_in_place(
+    github: GitHubApi, seed_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    for i in range(130):  # the marker is found past the first page
+        github.add_comment(7, f"review comment {i}")
+    assert _validate(seed_files["good.joblib"]) == 0
+    first = _mlci_comments(github)
+    assert len(first) == 1 and "✅ Model validation passed" in str(first[0]["body"])
+    # A push later: the degraded model fails, and the same comment now says so.
+    assert _validate(seed_files["degraded.joblib"]) == 1
+    second = _mlci_comments(github)
+    assert [c["id"] for c in second] == [first[0]["id"]]
+    assert "❌ Model validation failed" in str(second[0]["body"])
+    assert ("PATCH", f"/repos/acme/wine/issues/comments/{first[0]['id']}") in github.requests
+    # Another validation in the same pull request keeps its own comment.
+    assert _validate(seed_files["good.joblib"], "--pr-comment-key", "iris") == 0
+    assert len(_mlci_comments(github)) == 2
+    assert TOKEN not in capsys.readouterr().out
+
+
+def test_forbidden_is_a_warning_not_a_failure(
+    github: GitHubApi, seed_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    github.forbidden = True
+    assert _validate(seed_files["good.joblib"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "::warning title=mlci validate::--pr-comment: not posted: GitHub API answered HTTP 403 Forbidden "
+        "(the "
+        "token needs pull-requests: write)" in out
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("ACT", "true", "running under act"),
+        ("GITHUB_EVENT_NAME", "push", "not a pull_request event (push)"),
+    ],
+)
+def test_skipped_with_a_notice(
+    github: GitHubApi,
+    seed_files: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    value: str,
+    reason: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv(name, value)
+    assert _validate(seed_files["good.joblib"]) == 0
+    assert f"::notice title=mlci validate::--pr-comment: skipped: {reason}" in capsys.readouterr().out
+    assert github.requests == []
