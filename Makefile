@@ -9,7 +9,7 @@ DEV := $(VENV)/.dev-installed
 export PYTHONPATH := $(CURDIR)/scripts
 PYTEST_ARGS ?=
 
-.PHONY: help test demo lint fix bench clean
+.PHONY: help test demo lint fix bench docs clean
 
 help:
 	@echo "make demo    run the main job on embedded defaults (creates $(VENV))"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint    run mlci's own quality gate on this repository"
 	@echo "make fix     apply black and isort to this repository"
 	@echo "make bench   run the benchmarks in bench/"
+	@echo "make docs    rewrite the generated tables in docs/ from the action and workflow files"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +45,9 @@ fix: $(RUNTIME)
 bench: $(DEV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/bench.txt
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python "$$script" || exit 1; done
+
+docs: $(RUNTIME)
+	$(BIN)/python scripts/gen_docs.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

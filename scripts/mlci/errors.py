@@ -8,36 +8,36 @@ that maps them to exit codes.
 from __future__ import annotations
 
 
-class UserError(Exception):
-    """Bad input, configuration or environment: exit code 2.
+class _MlciError(Exception):
+    """An error with a one-sentence message and the short heading GitHub shows above it."""
 
-    The message is one sentence naming what was wrong and how to fix it. ``title`` is the short heading of
-    the annotation GitHub shows (defaults to "mlci: bad input").
-    """
-
-    exit_code = 2
+    exit_code: int
+    default_title: str
 
     def __init__(self, message: str, *, title: str | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.title = title or "mlci: bad input"
+        self.title = title or self.default_title
 
     def __str__(self) -> str:
         return self.message
 
 
-class CheckFailure(Exception):
+class UserError(_MlciError):
+    """Bad input, configuration or environment: exit code 2.
+
+    The message is one sentence naming what was wrong and how to fix it.
+    """
+
+    exit_code = 2
+    default_title = "mlci: bad input"
+
+
+class CheckFailure(_MlciError):
     """A check ran and failed (a finding, a metric below threshold, a failed training job): exit code 1.
 
     Commands usually report failures through their result object; this is for the ones that must stop at once.
     """
 
     exit_code = 1
-
-    def __init__(self, message: str, *, title: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.title = title or "mlci: check failed"
-
-    def __str__(self) -> str:
-        return self.message
+    default_title = "mlci: check failed"
