@@ -283,18 +283,16 @@ def render(quality: QualityResult, args: argparse.Namespace) -> None:
     for result in quality.tools:
         _render_diffs(result, base)
         _render_pytest(result, base)
-    for result in quality.tools:
+    for result in quality.tools:  # a tool that did not run is the one error line run() ends with (exit 2)
         for finding in result.findings:
             gha.annotate(_annotation(finding, base))
-        if result.error:
-            gha.error(result.error, title=f"{result.tool} did not run")
     gha.info(gha.text_table(HEADERS, _rows(quality)))
     gha.add_summary(_summary_markdown(quality, base))
     outputs: dict[str, object] = {
         "passed": "true" if quality.passed else "false",
         "findings": quality.finding_count,
     }
-    if args.report:
+    if args.report and not quality.errors:  # exit 2 leaves no report that could pass for a verdict
         from mlci.report import write_json
 
         outputs["report-path"] = str(write_json(args.report, report_data(quality, base)))

@@ -100,8 +100,11 @@ def _environment(extra: dict[str, str] | None = None) -> dict[str, str]:
 def execute(module: str, argv: Sequence[str], cwd: Path, extra_env: dict[str, str] | None = None) -> ToolRun:
     """Run ``python -m module argv...`` in ``cwd`` with this interpreter (the tools live beside mlci)."""
     log.debug("running in %s: %s -m %s %s", cwd, sys.executable, module, " ".join(argv[:12]))
+    # -P: the project's own top-level packages (a json/ or types/ folder) must not shadow the standard
+    # library inside a linter; pytest keeps `python -m pytest`'s rootdir on sys.path.
+    isolation = [] if module == "pytest" else ["-P"]
     completed = subprocess.run(  # nosec B603: our interpreter, argument list, no shell
-        [sys.executable, "-m", module, *argv],
+        [sys.executable, *isolation, "-m", module, *argv],
         cwd=cwd,
         capture_output=True,
         text=True,

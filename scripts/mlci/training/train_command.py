@@ -205,11 +205,14 @@ def _train_local(args: argparse.Namespace, job_name: str, cancel: threading.Even
     from mlci.training.launch_local import LocalJob, run_local
     from mlci.training.mappings import environment_mapping, load_mapping
 
-    command = (
-        shlex.split(args.training_command)
-        if args.training_command
-        else ["python", args.entry_point or "train.py"]
-    )
+    try:
+        command = (
+            shlex.split(args.training_command)
+            if args.training_command
+            else ["python", args.entry_point or "train.py"]
+        )
+    except ValueError as exc:  # an unbalanced quote
+        raise UserError(f"--command {args.training_command!r}: {exc}; quote it as a shell would.") from None
     if not command:
         raise UserError("--command: empty; pass the training command, e.g. 'python train.py'.")
     job = LocalJob(

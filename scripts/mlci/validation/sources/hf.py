@@ -90,6 +90,9 @@ def fetch(uri: HfUri, *, flag: str) -> FetchedModel:
     import httpx2
     from huggingface_hub import hf_hub_download
 
+    # huggingface_hub prints its warnings (a retried download...) through a stderr handler of its own, which
+    # mlci's redacting handler then prints a second time: leave them to mlci's logging alone.
+    logging.getLogger("huggingface_hub").handlers.clear()
     revision = _revision_text(uri)
     log.info("Fetching %s from %s (revision %s)", uri.path, uri.repo_id, revision)
     try:

@@ -74,13 +74,19 @@ def resolve_tracking_uri(flag_value: str | None, flag: str, model: str) -> str:
     return uri
 
 
+#: A connection failure as mlflow writes it into the text of a multi-file download's error (no chain)
+_CONNECTION_TEXT = re.compile(
+    r"Connection (aborted|refused|reset)|RemoteDisconnected|NewConnectionError|timed out"
+)
+
+
 def _is_connection_error(exc: BaseException) -> bool:
     seen: BaseException | None = exc
     while seen is not None:
         if type(seen).__name__ in ("ConnectionError", "ConnectTimeout", "ReadTimeout", "NewConnectionError"):
             return True
         seen = seen.__cause__ or seen.__context__
-    return False
+    return _CONNECTION_TEXT.search(str(exc)) is not None
 
 
 def _translate(exc: Exception, uri: MlflowUri, flag: str, server: str) -> UserError:
@@ -92,7 +98,10 @@ def _translate(exc: Exception, uri: MlflowUri, flag: str, server: str) -> UserEr
             title=_TITLE,
         )
     code = getattr(exc, "error_code", "")
-    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip() and not line.startswith("#####")]
+    message = lines[0] if lines else type(exc).__name__
+    if message.endswith(":") and len(lines) > 1:  # a heading (a download's failures): add the first one
+        message = f"{message} {lines[1]}"
     message = public_uri(message.removeprefix(f"{code}: ").rstrip("."))  # no user:password@ from a URL
     if uri.scheme == "models" and code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
         what = f"alias '{uri.alias}'" if uri.alias else f"version {uri.version}"

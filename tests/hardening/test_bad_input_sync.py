@@ -1,0 +1,51 @@
+"""``mlci sync`` refuses bad input with one clear line (see hardening/battery.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from hardening.battery import Battery, Case, World
+
+
+def _without_access_key(w: World) -> None:
+    w.aws()
+    w.monkeypatch.delenv("AWS_ACCESS_KEY_ID")  # the secret key alone: botocore cannot sign
+
+
+CASES = {
+    "missing-source": Case(
+        lambda w: ["sync", str(w.tmp / "nope"), str(w.tmp / "out")], "nope: not a directory"
+    ),
+    "source-is-a-file": Case(
+        lambda w: ["sync", w.file("train.py", ""), str(w.tmp / "out")], "train.py: not a directory"
+    ),
+    "missing-destination": Case(lambda w: ["sync", w.source()], "SRC and DEST are required"),
+    "s3-without-bucket": Case(lambda w: ["sync", w.source(), "s3://"], "DEST s3://"),
+    "s3-invalid-bucket": Case(lambda w: ["sync", w.source(), "s3://a_/code"], "DEST s3://a_/code"),
+    "s3-one-slash": Case(lambda w: ["sync", w.source(), "s3:/bucket/code"], "DEST s3:/bucket/code"),
+    "unsupported-scheme": Case(lambda w: ["sync", w.source(), "ftp://x"], "DEST ftp://x"),
+    "missing-bucket": Case(
+        lambda w: ["sync", w.source(), "s3://mlci-no-such-bucket/code"],
+        "DEST s3://mlci-no-such-bucket/code: the bucket does not exist",
+        setup=World.aws,
+    ),
+    "partial-aws-credentials": Case(
+        lambda w: ["sync", w.source(), "s3://mlci-hardening/code"], "credentials", setup=_without_access_key
+    ),
+    "destination-holds-source": Case(lambda w: ["sync", w.source(), str(w.tmp)], "contains SRC"),
+    "destination-is-a-file": Case(lambda w: ["sync", w.source(), w.file("taken", "x")], "taken: exists"),
+    "respect-gitignore-outside-git": Case(
+        lambda w: ["sync", w.source(), str(w.tmp / "out"), "--respect-gitignore"], "--respect-gitignore"
+    ),
+    "concurrency-zero": Case(
+        lambda w: ["sync", w.source(), str(w.tmp / "out"), "--concurrency", "0"], "--concurrency"
+    ),
+    "max-attempts-not-a-number": Case(
+        lambda w: ["sync", w.source(), str(w.tmp / "out"), "--max-attempts", "many"], "--max-attempts"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_sync_input(case: str, battery: Battery) -> None:
+    battery.refuse(CASES[case])
