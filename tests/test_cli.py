@@ -6,16 +6,13 @@ import argparse
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 import mlci
 from mlci import cli
 from mlci.errors import CheckFailure, UserError
-from mlci_testing import ActionsStep
-
-SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+from mlci_testing import SCRIPTS, ActionsStep, run_python
 
 
 def _replace_run(monkeypatch: pytest.MonkeyPatch, behaviour) -> None:
@@ -94,13 +91,7 @@ def test_help_imports_no_heavy_library() -> None:
         "import sys, json; from mlci import cli; cli.build_parser().format_help();"
         "print(json.dumps(sorted(sys.modules)))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={"PYTHONPATH": str(SCRIPTS)},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    result = run_python(code)
     imported = {name.split(".")[0] for name in json.loads(result.stdout)}
     heavy = {
         "numpy",

@@ -6,9 +6,9 @@ Runs unchanged under ``mlci train --launcher local`` and in a SageMaker scikit-l
   the JSON in ``SM_HPS`` as the fallback;
 * the model is saved as ``model.joblib`` into ``SM_MODEL_DIR`` (SageMaker uploads it as model.tar.gz);
 * metrics go to ``SM_OUTPUT_DATA_DIR/metrics.json`` and to the log as ``name=value`` lines;
-* when ``MLFLOW_TRACKING_URI`` and ``REGISTERED_MODEL_NAME`` are set, the run is logged to MLflow and the model
-  registered under that name, with the alias ``REGISTERED_MODEL_ALIAS`` (default ``candidate``) pointing at
-  the new version: ``mlci validate --model models:/NAME@ALIAS`` then validates exactly this model.
+* when ``MLFLOW_TRACKING_URI`` and ``REGISTERED_MODEL_NAME`` are set, the run is logged to MLflow and the
+  model registered under that name, with the alias ``REGISTERED_MODEL_ALIAS`` (default ``candidate``) pointing
+  at the new version: ``mlci validate --model models:/NAME@ALIAS`` then validates exactly this model.
 
 Data: scikit-learn's bundled wine data set (no download), one-vs-rest ``y == 2``, split with
 ``train_test_split(test_size=0.25, random_state=42)``.

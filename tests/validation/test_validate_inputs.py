@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,9 +11,8 @@ from mlci import cli
 from mlci.validation.baseline import check_regressions, compared_metrics
 from mlci.validation.thresholds import Threshold
 from mlci.validation.uri import HfUri, LocalUri, MlflowUri, parse_model_uri
+from mlci_testing import run_python
 from validation.seed_case import SEED_DATA, SEED_THRESHOLDS
-
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
 @pytest.mark.parametrize(
@@ -123,11 +120,5 @@ def test_a_file_validation_never_imports_mlflow(seed_files: dict[str, Path]) -> 
         f"import sys; from mlci import cli; code = cli.main({argv!r}); "
         "print(code, sorted({m.split('.')[0] for m in sys.modules} & {'mlflow', 'boto3', 'botocore'}))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={"PYTHONPATH": str(SCRIPTS)},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    result = run_python(code)
     assert result.stdout.splitlines()[-1] == "0 []"
