@@ -13,12 +13,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python=${PYTHON:-.venv/bin/python}
-out=demo-output
+out=${MLCI_DEMO_OUTPUT:-demo-output} # where everything lands (tests point it elsewhere)
+if [[ -d "$out" && -n "$(ls -A "$out")" && ! -f "$out/summary.md" ]]; then
+  echo "MLCI_DEMO_OUTPUT=$out: the directory holds files that are not a previous demo's; choose another." >&2
+  exit 2
+fi
 rm -rf "$out"
 mkdir -p "$out"
 export PYTHONPATH="$PWD/scripts"
-export GITHUB_STEP_SUMMARY="$PWD/$out/summary.md"
-tracking_uri="sqlite:///$PWD/$out/mlflow.db"
+out=$(cd "$out" && pwd)
+export GITHUB_STEP_SUMMARY="$out/summary.md"
+tracking_uri="sqlite:///$out/mlflow.db"
 model_name=wine-demo
 : >"$GITHUB_STEP_SUMMARY"
 
@@ -49,7 +54,8 @@ step 0 "sync training code" -- sync examples/training "$out/code"
 step 0 "sync again: nothing changed" -- sync examples/training "$out/code"
 step 0 "train (local) and register in MLflow" -- train --launcher local --source "$out/code" \
   --output "$out/model" --hyperparameters 'n-estimators: 100' \
-  --environment "{MLFLOW_TRACKING_URI: '$tracking_uri', REGISTERED_MODEL_NAME: $model_name, REGISTERED_MODEL_ALIAS: champion}"
+  --environment "{MLFLOW_TRACKING_URI: '$tracking_uri', EXPERIMENT_ARTIFACT_LOCATION: '$out/mlartifacts',
+    REGISTERED_MODEL_NAME: $model_name, REGISTERED_MODEL_ALIAS: champion}"
 # --trust-pickle: this model was trained a moment ago by the step above; a model from elsewhere gets --sha256.
 step 0 "validate models:/$model_name@champion" -- validate --model "models:/$model_name@champion" \
   --mlflow-tracking-uri "$tracking_uri" --trust-pickle \

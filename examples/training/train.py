@@ -8,7 +8,8 @@ Runs unchanged under ``mlci train --launcher local`` and in a SageMaker scikit-l
 * metrics go to ``SM_OUTPUT_DATA_DIR/metrics.json`` and to the log as ``name=value`` lines;
 * when ``MLFLOW_TRACKING_URI`` and ``REGISTERED_MODEL_NAME`` are set, the run is logged to MLflow and the
   model registered under that name, with the alias ``REGISTERED_MODEL_ALIAS`` (default ``candidate``) pointing
-  at the new version: ``mlci validate --model models:/NAME@ALIAS`` then validates exactly this model.
+  at the new version: ``mlci validate --model models:/NAME@ALIAS`` then validates exactly this model (a new
+  experiment keeps its artifacts under ``EXPERIMENT_ARTIFACT_LOCATION`` when set).
 
 Data: scikit-learn's bundled wine data set (no download), one-vs-rest ``y == 2``, split with
 ``train_test_split(test_size=0.25, random_state=42)``.
@@ -75,7 +76,10 @@ def register(model: object, params: dict[str, object], metrics: dict[str, float]
 
     name = os.environ["REGISTERED_MODEL_NAME"]
     alias = os.environ.get("REGISTERED_MODEL_ALIAS", "candidate")
-    mlflow.set_experiment(os.environ.get("MLFLOW_EXPERIMENT_NAME", "wine"))
+    experiment = os.environ.get("MLFLOW_EXPERIMENT_NAME", "wine")
+    if mlflow.get_experiment_by_name(experiment) is None:  # artifacts where asked, not in the code directory
+        mlflow.create_experiment(experiment, artifact_location=os.environ.get("EXPERIMENT_ARTIFACT_LOCATION"))
+    mlflow.set_experiment(experiment)
     with mlflow.start_run():
         mlflow.log_params({key: value for key, value in params.items() if not key.endswith("_dir")})
         mlflow.log_metrics(metrics)
