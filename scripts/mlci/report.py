@@ -1,18 +1,18 @@
 """JSON reports, written whole or not at all.
 
-A report is written to a temporary file beside its destination and moved into place with ``os.replace``, so
-a reader never sees half a report, and a failed run never leaves one that looks complete.
+A report goes through :func:`mlci.files.atomic_write`: a reader never sees half a report, and a failed run
+never leaves one that looks complete.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from mlci.errors import UserError
+from mlci.files import atomic_write
 from mlci.gha import redact
 
 
@@ -22,14 +22,8 @@ def write_json(path: str | os.PathLike[str], data: Any) -> Path:
     text = redact(json.dumps(data, indent=2, sort_keys=False, default=str)) + "\n"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, target)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        with atomic_write(target) as handle:
+            handle.write(text)
     except OSError as exc:
         raise UserError(
             f"--report {path}: cannot write the report ({exc.strerror or exc}); choose a writable path."

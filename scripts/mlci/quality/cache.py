@@ -18,12 +18,13 @@ import json
 import logging
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from mlci.files import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -103,14 +104,8 @@ class ResultCache:
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".entry.", suffix=".tmp", dir=path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump({"findings": findings}, handle, separators=(",", ":"))
-                os.replace(tmp, path)
-            except BaseException:
-                os.unlink(tmp)
-                raise
+            with atomic_write(path, prefix=".entry.") as handle:
+                json.dump({"findings": findings}, handle, separators=(",", ":"))
         except OSError as exc:
             if not self._warned:
                 log.warning("cannot write the cache in %s (%s); results are not cached", self.directory, exc)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
+import stat
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from mlci.errors import UserError
+from mlci.files import atomic_write
 from mlci.training.hashing import default_workers, parallel_map, sha256_file
 from mlci.training.progress import Progress
 from mlci.training.source_tree import Excluder, walk_files
@@ -73,16 +74,12 @@ class LocalDestination:
     def _copy(self, item: Upload) -> None:
         target = os.path.join(self.root, *item.entry.relpath.split("/"))
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        fd, partial = tempfile.mkstemp(prefix=_PARTIAL_PREFIX, dir=os.path.dirname(target))
-        try:
-            with os.fdopen(fd, "wb") as out, open(item.entry.path, "rb") as src:
-                shutil.copyfileobj(src, out, 1024 * 1024)
-            shutil.copymode(item.entry.path, partial)
-            os.replace(partial, target)
-        except BaseException:
-            if os.path.exists(partial):
-                os.unlink(partial)
-            raise
+        with (
+            atomic_write(target, binary=True, prefix=_PARTIAL_PREFIX) as out,
+            open(item.entry.path, "rb") as src,
+        ):
+            shutil.copyfileobj(src, out, 1024 * 1024)
+            os.fchmod(out.fileno(), stat.S_IMODE(os.fstat(src.fileno()).st_mode))  # what copymode does
 
     def upload(self, uploads: Sequence[Upload], progress: Progress) -> TransferReport:
         """Copy the files on a few threads; a failed copy is reported, never fatal to the rest."""

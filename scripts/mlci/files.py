@@ -1,0 +1,35 @@
+"""Files written whole or not at all.
+
+A file is written to a temporary file beside its destination and moved into place with ``os.replace``, so a
+reader never sees half of it and a crash never leaves one that looks complete. Reports, cache entries and
+locally synced files all go through :func:`atomic_write`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+
+@contextlib.contextmanager
+def atomic_write(
+    path: str | os.PathLike[str], *, binary: bool = False, prefix: str | None = None
+) -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; on a clean exit it replaces ``path``, on an error it is removed.
+
+    ``prefix`` names the temporary file (default ``.<name>.``), so a reader can tell partial files apart.
+    """
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=prefix or f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as handle:
+            yield handle
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
