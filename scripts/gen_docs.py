@@ -7,10 +7,8 @@
 A generated block sits between ``<!-- BEGIN GENERATED: <path> -->`` and ``<!-- END GENERATED -->``, <path>
 being a composite action or a reusable workflow, relative to the repository root. For an action, the "mlci"
 column says what the action's scripts turn each input into: a flag, a positional argument, a switch, a
-library's environment variable, or a pip install. It is read from the scripts themselves: the step's
-``env:`` variable, through the shell variables it is copied into (``x="$VAR"``, ``read``, ``for`` and
-``while read`` loops), to the array handed to ``python -m mlci`` (or ``pip install``).
-tests/repo/test_docs.py checks this reading against tests/repo/drift.py, which runs the scripts.
+library's environment variable, or a pip install. tests/repo/drift.py finds it by running the scripts with
+bash, Python replaced by a recorder, and parsing the recorded ``python -m mlci`` calls with mlci's parser.
 """
 
 from __future__ import annotations
@@ -18,9 +16,9 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shlex
 import sys
-from collections.abc import Iterator, Sequence
+import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,28 +28,17 @@ import yaml
 from mlci import cli  # scripts/ is on the path: this script's own directory
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the tracer that runs the actions' scripts is a test helper
+
+from repo import drift  # noqa: E402  # isort: skip
 
 BLOCK = re.compile(
     r"(?P<begin><!-- BEGIN GENERATED: (?P<path>[^\s>]+) -->\n)(?P<body>.*?)(?P<end><!-- END GENERATED -->)",
     re.S,
 )
 
-_INPUT = re.compile(r"^\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}$")
-_VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
-_WHOLE = re.compile(r"^\$(?:\{[A-Za-z_]\w*(?:\[@\]|:-[^}]*)?\}|[A-Za-z_]\w*)$")
-_ASSIGN = re.compile(r"(?<![\w$-])([A-Za-z_]\w*)=\"([^\"]*)\"")
-_EXPORT = re.compile(r"\bexport\s+([A-Za-z_]\w*)=\"([^\"]*)\"")
-_READ = re.compile(r"\bread\s+(?:-\S+\s+)*([A-Za-z_]\w*)\s*<<<\s*(\S+)")
-_WHILE = re.compile(r"\bwhile\s+IFS=\s+read\s+(?:-\S+\s+)*([A-Za-z_]\w*)\s*;\s*do\b")
-_DONE = re.compile(r"\bdone\s*<<<\s*(\S+)")
-_FOR = re.compile(r"\bfor\s+([A-Za-z_]\w*)\s+in\s+(.+?);\s*do\b")
-_ARRAY = re.compile(r"(?<![\w$])([A-Za-z_]\w*)(\+?)=\(")
-_CALL = re.compile(r"\s-m\s+(mlci|pip\s+install)\s+(.*)$")
-_EXPANSION = re.compile(r"^\$\{([A-Za-z_]\w*)\[@\]\}$")
-_SWITCH_CONDITION = re.compile(r"\"\$\{?(\w+)\}?\"\s*(==|=|!=)\s*\"?(true|false)\"?")
 
-
-# ------------------------------------------------------------------------------------ reading the scripts
+# ------------------------------------------------------------------------------------ where inputs go
 
 
 @dataclass(frozen=True)
@@ -78,209 +65,25 @@ class Route:
         return f"`{prefix}{self.target}`"
 
 
-@dataclass
-class _Token:
-    text: str
-    line: int | None  # the script line of the array piece it came from (None: on the call line itself)
-
-
-def _names(text: str) -> set[str]:
-    return set(_VARIABLE.findall(text))
-
-
-def _closing(text: str, start: int) -> int:
-    """The index of the unquoted ``)`` that closes an array opened just before ``start``."""
-    depth, quote, index = 0, "", start
-    while index < len(text):
-        char = text[index]
-        if quote:
-            if char == "\\" and quote == '"':
-                index += 1
-            elif char == quote:
-                quote = ""
-        elif char in "\"'":
-            quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            if depth == 0:
-                return index
-            depth -= 1
-        index += 1
-    raise ValueError(f"unclosed array at offset {start}")
-
-
-class Script:
-    """One ``run:`` script of a composite action, with the inputs its ``env:`` hands it."""
-
-    def __init__(self, text: str, env: dict[str, str]):
-        self.text = text
-        self.lines = text.splitlines()
-        self.env = env  # variable -> input
-        self.inputs: dict[str, set[str]] = {name: {value} for name, value in env.items()}
-        self._follow()
-
-    def _edges(self) -> Iterator[tuple[str, set[str]]]:
-        """(variable, variables its value comes from) for each copy the script makes."""
-        loops: list[str] = []
-        for line in self.lines:
-            for name, value in _ASSIGN.findall(line):
-                yield name, _names(value)
-            for pattern in (_READ, _FOR):
-                for name, value in pattern.findall(line):
-                    yield name, _names(value)
-            loops += _WHILE.findall(line)
-            done = _DONE.search(line)
-            if done and loops:
-                yield loops.pop(), _names(done[1])
-
-    def _follow(self) -> None:
-        edges = list(self._edges())
-        changed = True
-        while changed:
-            changed = False
-            for name, sources in edges:
-                found = set().union(*(self.inputs.get(source, set()) for source in sources))
-                if not found <= self.inputs.get(name, set()):
-                    self.inputs[name] = self.inputs.get(name, set()) | found
-                    changed = True
-
-    def inputs_in(self, text: str) -> list[str]:
-        return sorted(set().union(*(self.inputs.get(name, set()) for name in _names(text))))
-
-    def _pieces(self, array: str, before: int) -> list[_Token]:
-        """The tokens of ``array`` as built up to line ``before`` (from its last ``array=(...)``)."""
-        tokens: list[_Token] = []
-        for match in _ARRAY.finditer(self.text):
-            line = self.text.count("\n", 0, match.start())
-            if match[1] != array or line > before:
-                continue
-            end = _closing(self.text, match.end())
-            if not match[2]:
-                tokens = []
-            tokens += [_Token(token, line) for token in shlex.split(self.text[match.end() : end])]
-        return tokens
-
-    def calls(self) -> Iterator[tuple[str, list[_Token]]]:
-        """("mlci" or "pip", argv with arrays expanded) for each ``-m mlci`` / ``-m pip install`` line."""
-        for number, line in enumerate(self.lines):
-            call = _CALL.search(line)
-            if not call:
-                continue
-            argv: list[_Token] = []
-            for token in shlex.split(call[2]):
-                expansion = _EXPANSION.match(token)
-                pieces = self._pieces(expansion[1], number) if expansion else []
-                argv += pieces or [_Token(token, None)]
-            yield ("mlci" if call[1] == "mlci" else "pip"), argv
-
-    def switch_input(self, line: int | None) -> tuple[list[str], str]:
-        """The inputs an ``if "$X" = "true"`` around ``line`` tests, and the value that takes the branch."""
-        if line is None:
-            return [], ""
-        candidates = [self.lines[line]]
-        if line > 0 and self.lines[line - 1].rstrip().endswith("then"):
-            candidates.append(self.lines[line - 1])
-        for text in candidates:
-            condition = _SWITCH_CONDITION.search(text)
-            if condition:
-                name, operator, literal = condition.groups()
-                value = literal if operator != "!=" else ("false" if literal == "true" else "true")
-                return sorted(self.inputs.get(name, set())), value
-        return [], ""
-
-    def exports(self) -> Iterator[tuple[str, list[str]]]:
-        """(library variable, inputs) for each ``export NAME="$X"`` and each non-``MLCI_`` env: variable."""
-        for name, value in _EXPORT.findall(self.text):
-            yield name, self.inputs_in(value)
-        for name, value in self.env.items():
-            if not name.startswith("MLCI_"):
-                yield name, [value]
-
-
-def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser | None:
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action.choices.get(command)
-    return None
-
-
-def _positional_names(sub: argparse.ArgumentParser | None) -> list[str]:
-    actions = [action for action in (sub._actions if sub else []) if not action.option_strings]
-    return [str(action.metavar or action.dest.upper()) for action in actions] or ["ARGUMENT"]
-
-
-def _command(argv: list[_Token]) -> tuple[int, str]:
-    """The index and name of the mlci subcommand: the first argument that is not an option."""
-    return next(
-        ((index, t.text) for index, t in enumerate(argv) if not t.text.startswith("-")), (len(argv), "?")
+def _route(traced: drift.Route) -> Route:
+    if traced.kind == "install":
+        return Route(traced.input, "pip", "install", "pip install")
+    target = traced.argument if traced.target == "positional" else traced.target
+    return Route(
+        traced.input, traced.command, traced.kind, target, traced.value if traced.kind == "switch" else ""
     )
-
-
-def _mlci_routes(script: Script, argv: list[_Token], parser: argparse.ArgumentParser) -> Iterator[Route]:
-    start, command = _command(argv)
-    sub = _subparser(parser, command)
-    options = sub._option_string_actions if sub else {}
-    positionals = _positional_names(sub)
-    pending, count, options_done = "", 0, False
-    for token in argv[start + 1 :]:
-        text = token.text
-        if text == "--" and not options_done:
-            options_done = True
-            continue
-        if text.startswith("-") and not options_done and not pending:
-            flag, equals, value = text.partition("=")
-            if equals:
-                kind = "flag" if _WHOLE.match(value) else "embedded"
-                yield from (Route(name, command, kind, flag) for name in script.inputs_in(value))
-            elif flag in options and options[flag].nargs != 0:
-                pending = flag
-            else:
-                names, when = script.switch_input(token.line)
-                yield from (Route(name, command, "switch", flag, when) for name in names)
-            continue
-        kind = "flag" if _WHOLE.match(text) else "embedded"
-        if pending:
-            yield from (Route(name, command, kind, pending) for name in script.inputs_in(text))
-            pending = ""
-            continue
-        target = positionals[min(count, len(positionals) - 1)]
-        yield from (Route(name, command, "positional", target) for name in script.inputs_in(text))
-        count += 1
-
-
-def _steps(spec: dict[str, Any]) -> Iterator[Script]:
-    for step in (spec.get("runs") or {}).get("steps") or []:
-        if "run" not in step:
-            continue
-        env = {}
-        for name, value in (step.get("env") or {}).items():
-            found = _INPUT.match(str(value).strip())
-            if found:
-                env[name] = found[1]
-        yield Script(str(step["run"]), env)
 
 
 def action_routes(path: Path, parser: argparse.ArgumentParser) -> dict[str, list[Route]]:
     """For each input of a composite action (in declaration order), where its scripts pass it."""
-    spec = load(path)
-    routes: dict[str, list[Route]] = {name: [] for name in spec.get("inputs") or {}}
-    for script in _steps(spec):
-        found: list[Route] = []
-        commands = []
-        for tool, argv in script.calls():
-            if tool == "pip":
-                found += [
-                    Route(n, "pip", "install", "pip install") for t in argv for n in script.inputs_in(t.text)
-                ]
-            else:
-                commands.append(_command(argv)[1])
-                found += list(_mlci_routes(script, argv, parser))
-        for variable, names in script.exports() if commands else ():
-            found += [Route(name, commands[0], "env", variable) for name in names]
-        for route in found:
-            if route.input in routes and route not in routes[route.input]:
-                routes[route.input].append(route)
+    with tempfile.TemporaryDirectory(prefix="gen-docs-") as scratch:
+        traced = drift.trace(path, Path(scratch), parser)
+    if not traced.commands:  # a step failed before mlci ran: every input would read as "the action's own"
+        raise ValueError(f"{path}: the action never ran python -m mlci: {'; '.join(traced.log)}")
+    routes: dict[str, list[Route]] = {name: [] for name in load(path).get("inputs") or {}}
+    for route in map(_route, traced.routes):
+        if route.input in routes and route not in routes[route.input]:
+            routes[route.input].append(route)
     return routes
 
 

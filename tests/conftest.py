@@ -5,7 +5,6 @@ Capability-specific fixtures (local servers) live in each test folder's own conf
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest

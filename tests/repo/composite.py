@@ -52,6 +52,9 @@ with open(os.environ["MLCI_RECORDER_LOG"], "a", encoding="utf-8") as log:
     log.write(json.dumps(record) + "\\n")
 """
 
+#: the value a recorded mlci step leaves in each of its outputs that the file reads (``{name}``: the output)
+STAND_IN = "mlci-output-{name}"
+
 
 @dataclass
 class Invocation:
@@ -106,6 +109,8 @@ class Machine:
         self.log_file = scratch / "invocations.jsonl"
         self.files = {name: scratch / name for name in ("GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY")}
         self.passthrough = passthrough
+        #: what a recorded mlci step "wrote" to each output the file reads (see Steps._stand_in_outputs)
+        self.stand_in = STAND_IN
         self.counter = 0
         for path in (self.recorder, self.workspace, self.temp):
             path.mkdir(parents=True, exist_ok=True)
@@ -294,11 +299,11 @@ class Steps:
 
     def _stand_in_outputs(self, step: Mapping[str, Any]) -> dict[str, str]:
         """What mlci itself would have written to $GITHUB_OUTPUT: ``mlci-output-<name>`` for each output of
-        this step that the file reads (``steps.<id>.outputs.<name>``)."""
+        this step that the file reads (``steps.<id>.outputs.<name>``); the machine's ``stand_in`` says how."""
         if "id" not in step:
             return {}
         pattern = rf"steps\.{re.escape(str(step['id']))}\.outputs\.([A-Za-z0-9_-]+)"
-        return {name: f"mlci-output-{name}" for name in re.findall(pattern, self.text)}
+        return {name: self.machine.stand_in.format(name=name) for name in re.findall(pattern, self.text)}
 
 
 class Runner:

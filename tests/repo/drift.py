@@ -9,6 +9,9 @@ recorded command line says which flag (or argument) carries the input. An input 
 (``--launcher local|sagemaker``) also gets one run per choice, so inputs used on one branch only are found.
 An input that never shows up as text is tried as a switch ('true'/'false' flipped). Then a second run with
 values each flag's ``type=`` accepts is parsed by mlci's parser and each value is looked up where it belongs.
+Each of these runs again with mlci's own step outputs as ``s3://`` URIs, so an input used only when such an
+output is a URI is found too. An input of ``ACTION_ONLY`` that is a switch ('true'/'false') is tried as one.
+scripts/gen_docs.py writes the docs tables from these routes.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from repo.composite import Invocation, Runner
+from repo.composite import STAND_IN, Invocation, Result, Runner
 
 #: inputs that configure the action itself, never mlci: input -> a value the scripts can work with
 ACTION_ONLY: dict[str, str] = {
@@ -41,10 +44,13 @@ LIBRARY_ENV = {
     "AWS_REGION",
     "AWS_DEFAULT_REGION",
     "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
     "GITHUB_TOKEN",
 }
 #: values tried, in order, for a flag whose ``type=`` rejects the sample marker
 _CANDIDATES = ["7", "0.25", "accuracy: 0.5", "flake8"]
+#: the stand-in outputs of mlci steps in the scenario where they are URIs (an S3 code destination, say)
+URI_STAND_IN = "s3://mlci-output/{name}"
 
 
 def marker(name: str) -> str:
@@ -60,6 +66,7 @@ class Scenario:
     values: dict[str, str]
     calls: list[Invocation]
     fixed: str | None = None  # the input this scenario pins to one of its flag's choices
+    stand_in: str = STAND_IN  # what mlci's own steps leave in their outputs
 
 
 @dataclass
@@ -71,7 +78,8 @@ class Route:
     kind: str  # "flag", "positional", "embedded", "switch", "env" or "install"
     target: str  # "--model", "positional", "--trust-pickle", "HF_TOKEN" or "pip"
     scenario: int = 0
-    value: str = ""
+    value: str = ""  # a switch: the input value that puts the flag on the command line
+    argument: str = ""  # a positional: its name in mlci's usage ("SRC", "DEST", "PATH")
 
     def __str__(self) -> str:
         where = "pip install" if self.kind == "install" else f"mlci {self.command} {self.target}"
@@ -110,22 +118,49 @@ def _flip(value: str) -> str:
     return "false" if value.strip().lower() == "true" else "true"
 
 
-def _places(call: Invocation, value: str, parser: argparse.ArgumentParser) -> Iterator[tuple[str, str]]:
-    """(kind, target) for each place ``value`` appears on one recorded command line."""
+def _run(runner: Runner, values: Mapping[str, str], stand_in: str = STAND_IN) -> Result:
+    runner.machine.stand_in = stand_in
+    return runner.run(values)
+
+
+def _positional(call: Invocation, index: int, sub: argparse.ArgumentParser | None) -> str:
+    """The name (metavar) of the positional argument that ``call.argv[index]`` fills."""
+    names = [str(a.metavar or a.dest.upper()) for a in (sub._actions if sub else []) if not a.option_strings]
+    options = sub._option_string_actions if sub else {}
+    start = call.argv.index(call.command) + 1 if call.command in call.argv else 0
+    count, pending, only_positionals = 0, False, False
+    for token in call.argv[start:index]:
+        if pending:
+            pending = False
+        elif token == "--" and not only_positionals:
+            only_positionals = True
+        elif token.startswith("-") and not only_positionals:
+            pending = token in options and options[token].nargs != 0
+        else:
+            count += 1
+    names = names or ["ARGUMENT"]
+    return names[min(count, len(names) - 1)]
+
+
+def _places(call: Invocation, value: str, parser: argparse.ArgumentParser) -> Iterator[tuple[str, str, str]]:
+    """(kind, target, positional name) for each place ``value`` appears on one recorded command line."""
     if call.tool == "pip":
         if any(value in token for token in call.argv):
-            yield "install", "pip"
+            yield "install", "pip", ""
         return
     sub = subparser(parser, call.command)
     options = {**parser._option_string_actions, **(sub._option_string_actions if sub else {})}
     for index, token in enumerate(call.argv):
         if token.startswith("--") and token.endswith(f"={value}"):
-            yield "flag", token.split("=", 1)[0]
+            yield "flag", token.split("=", 1)[0], ""
         elif value in token:
             previous = call.argv[index - 1] if index else ""
             takes_value = previous in options and options[previous].nargs != 0
-            target = previous if takes_value else "positional"
-            yield ("flag" if takes_value else "positional") if token == value else "embedded", target
+            kind = ("flag" if takes_value else "positional") if token == value else "embedded"
+            if takes_value:
+                yield kind, previous, ""
+            else:
+                yield kind, "positional", _positional(call, index, sub)
 
 
 def _routes(name: str, index: int, scenario: Scenario, parser: argparse.ArgumentParser) -> list[Route]:
@@ -133,9 +168,9 @@ def _routes(name: str, index: int, scenario: Scenario, parser: argparse.Argument
     if _is_switch(value):  # 'true' and 'false' are not unique: found by flipping them instead
         return []
     found = [
-        Route(name, call.command or "?", kind, target, index)
+        Route(name, call.command or "?", kind, target, index, argument=argument)
         for call in scenario.calls
-        for kind, target in _places(call, value, parser)
+        for kind, target, argument in _places(call, value, parser)
     ]
     if found:
         return found
@@ -149,11 +184,13 @@ def _routes(name: str, index: int, scenario: Scenario, parser: argparse.Argument
 
 
 def _switch_routes(name: str, index: int, scenario: Scenario, runner: Runner) -> list[Route]:
-    """Flip the input ('true' <-> 'false'); the flags that appear or disappear are its switch."""
-    flipped = _flip(scenario.values[name])
-    after = runner.run({**scenario.values, name: flipped}).invocations
+    """Flip the input ('true' <-> 'false'); the flags that appear or disappear are its switch, added by the
+    value that puts them on the command line."""
+    value = scenario.values[name]
+    flipped = _flip(value)
+    after = _run(runner, {**scenario.values, name: flipped}, scenario.stand_in).invocations
     return [
-        Route(name, new.command or "?", "switch", flag, index, flipped)
+        Route(name, new.command or "?", "switch", flag, index, flipped if flag in new.argv else value)
         for old, new in zip(scenario.calls, after)
         if new.tool == "mlci"
         for flag in sorted(set(new.argv) ^ set(old.argv))
@@ -220,12 +257,18 @@ def _choice_scenarios(first: Scenario, runner: Runner, parser: argparse.Argument
     found = []
     for name, value in first.values.items():
         for call in first.calls:
-            for kind, target in _places(call, value, parser) if call.tool == "mlci" else ():
+            for kind, target, _ in _places(call, value, parser) if call.tool == "mlci" else ():
                 action = option(parser, call.command, target) if kind == "flag" else None
                 for choice in (action.choices or []) if action else []:
                     values = {**first.values, name: str(choice)}
-                    found.append(Scenario(f"{name}={choice}", values, runner.run(values).invocations, name))
+                    found.append(Scenario(f"{name}={choice}", values, _run(runner, values).invocations, name))
     return found
+
+
+def _with_uris(scenario: Scenario, runner: Runner) -> Scenario:
+    """The same values, with mlci's own steps answering ``s3://`` URIs (an S3 code destination, say)."""
+    calls = _run(runner, scenario.values, URI_STAND_IN).invocations
+    return Scenario(f"{scenario.name}, outputs as URIs", scenario.values, calls, scenario.fixed, URI_STAND_IN)
 
 
 def trace(action: Path, scratch: Path, parser: argparse.ArgumentParser) -> Trace:
@@ -234,24 +277,23 @@ def trace(action: Path, scratch: Path, parser: argparse.ArgumentParser) -> Trace
     specs: Mapping[str, Any] = {name: spec or {} for name, spec in (runner.spec.get("inputs") or {}).items()}
     result = Trace()
     values = _baseline(specs)
-    first_run = runner.run(values)
+    first_run = _run(runner, values)
     first = Scenario("baseline", values, first_run.invocations)
     result.log = first_run.log
     result.commands = {call.command or "?" for call in first.calls if call.tool == "mlci"}
     if not result.commands:
         result.problems.append("the action never ran 'python -m mlci ...'")
         return result
-    scenarios = [first]
+    # some inputs are used on one branch only: each choice of each choice input, with mlci's outputs as URIs
+    scenarios = [first, *_choice_scenarios(first, runner, parser)]
+    scenarios += [_with_uris(scenario, runner) for scenario in scenarios]
     wanted = [name for name in specs if name not in ACTION_ONLY]
-    found = {name: _routes(name, 0, first, parser) for name in wanted}
-    if not all(found.values()):  # maybe used on one branch only: run each choice of each choice input
-        scenarios += _choice_scenarios(first, runner, parser)
-        for name in (name for name in wanted if not found[name]):
-            found[name] = [
-                route
-                for index, scenario in enumerate(scenarios[1:], 1)
-                for route in _routes(name, index, scenario, parser)
-            ]
+    found: dict[str, list[Route]] = {name: [] for name in wanted}
+    for name in wanted:
+        for index, scenario in enumerate(scenarios):
+            seen = {_where(route) for route in found[name]}
+            if scenario.fixed != name:
+                found[name] += [r for r in _routes(name, index, scenario, parser) if _where(r) not in seen]
     for name in wanted:
         for index, scenario in enumerate(scenarios):
             if found[name]:
@@ -266,11 +308,17 @@ def trace(action: Path, scratch: Path, parser: argparse.ArgumentParser) -> Trace
                 "ACTION_ONLY in tests/repo/drift.py if it only configures the action"
             )
         result.routes += found[name]
+    for name in (name for name in specs if name in ACTION_ONLY and _is_switch(values[name])):
+        result.routes += _switch_routes(name, 0, first, runner)  # --no-cache: an action-only switch
     for index, scenario in enumerate(scenarios):
         routes = [route for route in result.routes if route.scenario == index]
         if routes or index == 0:
             _check_values(runner, scenario, routes, parser, result)
     return result
+
+
+def _where(route: Route) -> tuple[str, str, str, str]:
+    return route.command, route.kind, route.target, route.argument
 
 
 def _check_values(
@@ -286,7 +334,7 @@ def _check_values(
             samples[route.input] = sample_value(option(parser, route.command, route.target), route.input)
         elif route.kind == "switch":
             samples[route.input] = route.value
-    calls = runner.run(samples).invocations
+    calls = _run(runner, samples, scenario.stand_in).invocations
     for route in routes:
         if route.kind == "install" and not any(
             samples[route.input] in token for call in calls if call.tool == "pip" for token in call.argv

@@ -7,18 +7,14 @@ import argparse
 import os
 import shlex
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mlci import gha
 from mlci.errors import UserError
 from mlci.options import add_report_option, csv_list, non_negative_float, positive_int
-
-if TYPE_CHECKING:
-    from mlci.quality.model import Finding, QualityResult, ToolResult
+from mlci.quality.model import ALL_CHECKS, LINTERS, Finding, QualityResult, ToolResult
 
 HELP = "Run flake8, black, isort, bandit and pytest on a Python project, with annotations and a summary."
-LINTERS = ("flake8", "black", "isort", "bandit")
-CHECKS = (*LINTERS, "pytest")
 LEVELS = ("low", "medium", "high")
 MAX_SUMMARY_FINDINGS = 50
 
@@ -26,10 +22,10 @@ MAX_SUMMARY_FINDINGS = 50
 def checks_list(text: str) -> list[str]:
     """``--checks``: a comma-separated subset of flake8,black,isort,bandit,pytest."""
     checks = csv_list(text)
-    unknown = [check for check in checks if check not in CHECKS]
+    unknown = [check for check in checks if check not in ALL_CHECKS]
     if unknown or not checks:
         raise argparse.ArgumentTypeError(
-            f"unknown check {', '.join(map(repr, unknown)) or repr(text)}; choose from {','.join(CHECKS)}"
+            f"unknown check {', '.join(map(repr, unknown)) or repr(text)}; choose from {','.join(ALL_CHECKS)}"
         )
     return list(dict.fromkeys(checks))
 
@@ -57,8 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=checks_list,
         default=list(LINTERS),
         metavar="LIST",
-        help=f"Comma-separated checks among {','.join(CHECKS)}. Default: {','.join(LINTERS)} (pytest only "
-        "when named).",
+        help=f"Comma-separated checks among {','.join(ALL_CHECKS)}. Default: {','.join(LINTERS)} "
+        "(pytest only when named).",
     )
     parser.add_argument(
         "--bandit-severity",

@@ -32,9 +32,8 @@ from typing import Any
 
 from mlci.errors import UserError
 from mlci.training.mappings import string_value, to_cmd_args, to_env_vars
-from mlci.training.train_result import SUCCESS, TrainResult
+from mlci.training.train_result import LOG_TAIL_LINES, SUCCESS, TrainResult
 
-LOG_TAIL_LINES = 40
 _GRACE_SECONDS = 10.0
 _FAILURE_REASON_CHARS = 1024  # what SageMaker keeps of /opt/ml/output/failure
 
@@ -66,9 +65,9 @@ def _layout(root: str) -> dict[str, str]:
     return dirs
 
 
-def training_environment(job: LocalJob, root: str) -> dict[str, str]:
-    """The child's environment: ours, plus SageMaker's variables, plus the user's ``--environment``."""
-    dirs = _layout(root)
+def training_environment(job: LocalJob, dirs: dict[str, str]) -> dict[str, str]:
+    """The child's environment: ours, plus SageMaker's variables (``dirs``: :func:`_layout`), plus the user's
+    ``--environment``."""
     with open(
         os.path.join(dirs["SM_INPUT_CONFIG_DIR"], "hyperparameters.json"), "w", encoding="utf-8"
     ) as handle:
@@ -128,7 +127,8 @@ def run_local(job: LocalJob, on_line: Callable[[str], None], cancel: threading.E
     started = time.monotonic()
     tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
     with tempfile.TemporaryDirectory(prefix="mlci-local-") as root:
-        env = training_environment(job, root)
+        dirs = _layout(root)
+        env = training_environment(job, dirs)
         argv = job.command + to_cmd_args(job.hyperparameters)
         try:
             # the user's own training command, by design; no shell
@@ -175,7 +175,6 @@ def run_local(job: LocalJob, on_line: Callable[[str], None], cancel: threading.E
         reader.join(timeout=_GRACE_SECONDS)  # a daemon process that kept the pipe open is not waited for
         if not reader.is_alive() and process.stdout:
             process.stdout.close()
-        dirs = _layout(root)
         result = TrainResult(launcher="local", job_name=job.job_name, status=SUCCESS, log_tail=list(tail))
         result.details = [("command", " ".join(argv)), ("exit code", str(returncode))]
         if stopped:

@@ -154,11 +154,12 @@ def build_request(job: SageMakerJob) -> dict[str, Any]:
     for name, uri in job.channels.items():
         S3Location.parse(uri, f"--channel {name}=")
         channels.append(_channel(name, uri))
+    output = S3Location.parse(job.output, "--output")
     request: dict[str, Any] = {
         "TrainingJobName": job.job_name,
         "AlgorithmSpecification": {"TrainingImage": job.image_uri, "TrainingInputMode": "File"},
         "RoleArn": job.role_arn,
-        "OutputDataConfig": {"S3OutputPath": str(S3Location.parse(job.output, "--output"))},
+        "OutputDataConfig": {"S3OutputPath": str(output)},
         "ResourceConfig": {
             "InstanceType": job.instance_type,
             "InstanceCount": job.instance_count,
@@ -175,9 +176,7 @@ def build_request(job: SageMakerJob) -> dict[str, Any]:
         request["Environment"] = job.environment
     if job.spot:
         request["StoppingCondition"]["MaxWaitTimeInSeconds"] = job.max_wait or 2 * job.max_runtime
-        checkpoints = job.checkpoint_s3_uri or str(
-            S3Location.parse(job.output, "--output").child(f"{job.job_name}/checkpoints")
-        )
+        checkpoints = job.checkpoint_s3_uri or str(output.child(f"{job.job_name}/checkpoints"))
         request["CheckpointConfig"] = {
             "S3Uri": str(S3Location.parse(checkpoints, "--checkpoint-s3-uri")),
             "LocalPath": CHECKPOINT_DIR,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,9 +14,7 @@ from mlci.training.cloudwatch_logs import LogFollower
 from mlci.training.durations import format_duration
 from mlci.training.follow_sagemaker import describe, follow
 from mlci.training.launch_sagemaker import SageMakerJob, build_request, create_or_attach, validate
-from mlci.training.train_result import SUCCESS, TrainResult
-
-_TAIL = 40
+from mlci.training.train_result import LOG_TAIL_LINES, SUCCESS, TrainResult
 
 
 @dataclass
@@ -25,7 +24,6 @@ class WaitOptions:
     wait: bool = True
     poll_interval: float = 30.0
     wait_timeout: float | None = None
-    stream_logs: bool = True
     download_model: str | None = None
 
 
@@ -75,11 +73,10 @@ def run_on_sagemaker(
     job.region = job.region or client.meta.region_name or ""
     request = build_request(job)
     arn, attached = create_or_attach(client, request)
-    tail: list[str] = []
+    tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
 
     def keep(line: str) -> None:
         tail.append(line)
-        del tail[:-_TAIL]
         on_log(line)
 
     if not options.wait:
@@ -87,7 +84,7 @@ def run_on_sagemaker(
         result = _result_from(description, job, time.monotonic() - started)
         result.detached = True
     else:
-        logs = LogFollower(aws.client("logs"), job.job_name) if options.stream_logs else None
+        logs = LogFollower(aws.client("logs"), job.job_name)
         deadline = started + options.wait_timeout if options.wait_timeout else None
         outcome = follow(
             client,
@@ -112,7 +109,7 @@ def run_on_sagemaker(
         if outcome.ended_by != "finished" and result.status == SUCCESS:
             result.failure_reason = ""  # it completed while being stopped: a success after all
     result.job_arn = result.job_arn or arn
-    result.log_tail = tail
+    result.log_tail = list(tail)
     if attached:
         result.notes.append(
             f"a job named {job.job_name} already existed (a re-run): followed it instead of starting another"

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from mlci import gha
 from mlci.errors import UserError
 from mlci.options import add_report_option, positive_int
+from mlci.training.progress import human_bytes
 
 if TYPE_CHECKING:
     from mlci.training.sync_result import SyncResult
@@ -64,8 +65,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _render_plan(result: SyncResult) -> None:
-    from mlci.training.progress import human_bytes
-
     for item in result.plan.uploads:
         gha.info(f"would upload {item.entry.relpath} ({item.reason}, {human_bytes(item.entry.size)})")
     for entry in result.plan.deletes:
@@ -75,7 +74,6 @@ def _render_plan(result: SyncResult) -> None:
 def run(args: argparse.Namespace) -> bool:
     """Sync, then print the summary table, failures, outputs, step summary and report."""
     from mlci.report import write_json
-    from mlci.training.progress import human_bytes
     from mlci.training.sync import SyncOptions, sync
 
     if not args.src or not args.dest:

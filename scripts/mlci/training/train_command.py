@@ -6,22 +6,18 @@ import argparse
 import re
 import shlex
 import threading
+from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
 from mlci import gha
 from mlci.errors import UserError
 from mlci.options import add_report_option, csv_list, non_negative_float, positive_int
+from mlci.training.durations import parse_duration
 
 if TYPE_CHECKING:
     from mlci.training.train_result import TrainResult
 
 HELP = "Launch a training job (local or SageMaker), follow it, and report the result."
-
-
-def _duration(text: str) -> float:
-    from mlci.training.durations import parse_duration
-
-    return parse_duration(text)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -73,7 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-runtime",
-        type=_duration,
+        type=parse_duration,
         default=3600.0,
         metavar="DURATION",
         help="Stop the training after this long (3600, 90m, 2h). Always set. Default: 1h.",
@@ -127,7 +123,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     sagemaker.add_argument(
         "--max-wait",
-        type=_duration,
+        type=parse_duration,
         metavar="DURATION",
         help="With --spot: the longest wait for spot capacity plus training. Default: twice --max-runtime.",
     )
@@ -151,7 +147,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     sagemaker.add_argument(
         "--wait-timeout",
-        type=_duration,
+        type=parse_duration,
         metavar="DURATION",
         help="Stop the job and give up after this long, e.g. 10 minutes less than the GitHub job's "
         "timeout-minutes. Default: no limit besides --max-runtime.",
@@ -192,13 +188,12 @@ def _job_name(args: argparse.Namespace) -> tuple[str, list[tuple[str, str]]]:
 
     context = github_context.detect(args.repository, args.pr_number, args.sha, args.run_attempt)
     if args.job_name:
-        return validate_job_name(args.job_name), context.tags()
-    if args.launcher == "local" and not context.sha:
-        return "mlci-local", context.tags()
-    return (
-        default_job_name(context.repository, context.pr_number, context.sha, context.run_attempt),
-        context.tags(),
-    )
+        name = validate_job_name(args.job_name)
+    elif args.launcher == "local" and not context.sha:
+        name = "mlci-local"
+    else:
+        name = default_job_name(context.repository, context.pr_number, context.sha, context.run_attempt)
+    return name, context.tags()
 
 
 def _train_local(args: argparse.Namespace, job_name: str, cancel: threading.Event) -> TrainResult:
@@ -267,9 +262,10 @@ def _train_sagemaker(
         wait_timeout=args.wait_timeout,
         download_model=args.download_model,
     )
-    if not args.wait:
-        return run_on_sagemaker(job, options, cancel=cancel, on_status=gha.info, on_log=gha.info)
-    with gha.group(f"training job: {job_name}"), gha.untrusted_output():
+    with ExitStack() as stack:
+        if args.wait:  # the job's log follows: fold it, and keep its text from issuing workflow commands
+            stack.enter_context(gha.group(f"training job: {job_name}"))
+            stack.enter_context(gha.untrusted_output())
         return run_on_sagemaker(job, options, cancel=cancel, on_status=gha.info, on_log=gha.info)
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SUCCESS = "Completed"
+#: Log lines kept for the summary of a failed job (both launchers).
+LOG_TAIL_LINES = 40
 #: Statuses that end a job without a model.
 FAILURES = ("Failed", "Stopped")
 

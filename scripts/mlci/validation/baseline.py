@@ -31,8 +31,7 @@ def check_regressions(
     pairs: list[tuple[str | None, str]],
     max_regression: float,
 ) -> list[Check]:
-    """One check per compared metric: fail when the candidate is worse than the baseline by more than "
-    "allowed."""
+    """One check per compared metric: fail when the candidate trails the baseline by more than allowed."""
     checks = []
     for key, metric in pairs:
         value, reference = metric_value(candidate, key, metric), metric_value(baseline, key, metric)

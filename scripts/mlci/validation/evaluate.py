@@ -64,8 +64,7 @@ class DataSummary:
 
 
 def coerce_label(text: str, values: np.ndarray, flag: str = "--positive-label") -> Any:
-    """``--positive-label`` as a value of the same type as ``values`` (``2`` for integers, ``yes`` for "
-    "text)."""
+    """``--positive-label`` as a value of the same type as ``values`` (``2`` for ints, ``yes`` for text)."""
     kind = values.dtype.kind
     try:
         if kind == "b":

@@ -93,8 +93,7 @@ class ConfusionCounter:
         self.counts += np.bincount(true_codes * k + pred_codes, minlength=k * k).reshape(k, k)
 
     def sorted(self) -> tuple[list[Any], np.ndarray]:
-        """Labels in scikit-learn's order (sorted) and the matrix in that order. TypeError on str and "
-        "numbers."""
+        """Labels in scikit-learn's order (sorted) and the matrix in that order; TypeError on mixed types."""
         import numpy as np
 
         order = sorted(range(len(self.labels)), key=lambda i: self.labels[i])

@@ -9,9 +9,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mlci import gha
-from mlci.validation.metrics import CONFUSION_EXTRAS, PROBA_METRICS
 from mlci.validation.runner import ValidationResult
-from mlci.validation.thresholds import AVERAGES, CLASS_METRICS, Check
+from mlci.validation.thresholds import AVERAGES, CLASS_METRICS, SCALAR_METRICS, Check
 
 Table = Callable[[Sequence[str], Sequence[Sequence[object]]], str]
 
@@ -89,10 +88,9 @@ def metrics_rows(result: ValidationResult, markdown: bool) -> tuple[list[str], l
 
 def scalar_rows(result: ValidationResult, markdown: bool) -> list[list[str]]:
     metrics, marks = result.evaluation.metrics, _marks(result.checks)
-    names = ("accuracy", *CONFUSION_EXTRAS, *PROBA_METRICS)
     return [
         [name, _cell(metrics.get(name), name, marks.get((None, name)), markdown)]
-        for name in names
+        for name in SCALAR_METRICS
         if name in metrics
     ]
 

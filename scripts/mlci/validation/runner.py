@@ -20,7 +20,7 @@ from mlci.validation.metrics import PROBA_METRICS
 from mlci.validation.sources import fetch
 from mlci.validation.split import holdout_mask
 from mlci.validation.thresholds import Check, Threshold, check_thresholds, parse_thresholds, resolve_keys
-from mlci.validation.uri import parse_model_uri
+from mlci.validation.uri import ModelUri, parse_model_uri
 
 
 @dataclass(frozen=True)
@@ -123,29 +123,30 @@ class _ModelInput:
     flag: str  # --model or --baseline
     uri: str
     sha256: str | None
+    parsed: ModelUri  # parsed up front: a typo fails before any download
 
     @property
     def where(self) -> str:
         return f"{self.flag} {self.uri}"
 
+    @property
+    def sha256_flag(self) -> str:
+        return "--baseline-sha256" if self.flag == "--baseline" else "--sha256"
+
 
 def _model_inputs(options: Options) -> list[_ModelInput]:
-    inputs = [_ModelInput("--model", options.model, options.sha256)]
+    given = [("--model", options.model, options.sha256)]
     if options.baseline:
-        inputs.append(_ModelInput("--baseline", options.baseline, options.baseline_sha256))
-    return inputs
+        given.append(("--baseline", options.baseline, options.baseline_sha256))
+    return [_ModelInput(flag, uri, sha256, parse_model_uri(uri, flag)) for flag, uri, sha256 in given]
 
 
 def _load(given: _ModelInput, options: Options, workdir: Path, proba_metrics: frozenset[str]) -> LoadedModel:
     """Fetch and load one model; UserError when the thresholds need what it cannot give."""
     fetched = fetch(
-        parse_model_uri(given.uri, given.flag),
-        flag=given.flag,
-        workdir=workdir,
-        mlflow_tracking_uri=options.mlflow_tracking_uri,
+        given.parsed, flag=given.flag, workdir=workdir, mlflow_tracking_uri=options.mlflow_tracking_uri
     )
-    sha_flag = "--baseline-sha256" if given.flag == "--baseline" else "--sha256"
-    trust = Trust(trust_pickle=options.trust_pickle, sha256=given.sha256, sha256_flag=sha_flag)
+    trust = Trust(trust_pickle=options.trust_pickle, sha256=given.sha256, sha256_flag=given.sha256_flag)
     loaded = load_model(fetched.path, trust, given.where)
     if proba_metrics and not loaded.has_proba:
         raise UserError(
@@ -174,12 +175,12 @@ def _mask(options: Options, dataset: Dataset, warnings: list[str]) -> Any:
         return None
     if options.random_state is None:
         warnings.append("--test-size without --random-state: the test rows change on every run.")
-    stratify = None
-    if options.stratify:
-        stratify = dataset.read_target()
-        if options.positive_label is not None:
-            stratify = stratify == coerce_label(options.positive_label, stratify)
-    return holdout_mask(dataset.count_rows(), options.test_size, options.random_state, stratify)
+    if not options.stratify:
+        return holdout_mask(dataset.count_rows(), options.test_size, options.random_state)
+    stratify = dataset.read_target()  # one pass gives the labels and the row count
+    if options.positive_label is not None:
+        stratify = stratify == coerce_label(options.positive_label, stratify)
+    return holdout_mask(len(stratify), options.test_size, options.random_state, stratify)
 
 
 def _sanity(evaluation: Evaluation, rows: int) -> Check:
@@ -214,8 +215,6 @@ def validate(options: Options) -> ValidationResult:
     thresholds: list[Threshold] = parse_thresholds(options.thresholds) if options.thresholds else []
     spec = parse_data_spec(options.data)
     given = _model_inputs(options)
-    for model_input in given:
-        parse_model_uri(model_input.uri, model_input.flag)  # a typo fails now, not after a download
     if options.positive_label is not None:
         thresholds = resolve_keys(thresholds, ["False", "True"])
     proba_metrics = frozenset(t.metric for t in thresholds if t.metric in PROBA_METRICS)

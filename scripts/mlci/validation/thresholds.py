@@ -205,8 +205,7 @@ def parse_thresholds(value: str, flag: str = "--thresholds") -> list[Threshold]:
 def resolve_keys(
     thresholds: list[Threshold], class_names: list[str], flag: str = "--thresholds"
 ) -> list[Threshold]:
-    """Match each threshold's class to the report's names (``true`` -> ``True``); UserError for unknown "
-    "ones."""
+    """Match each threshold's class to the report's names (``true`` -> ``True``); UserError if unknown."""
     by_lower = {name.lower(): name for name in class_names if name.lower() in ("true", "false")}
     resolved = []
     for threshold in thresholds:

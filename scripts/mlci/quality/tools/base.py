@@ -12,7 +12,6 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import ClassVar
 
 from mlci.quality.configfiles import config_digest
@@ -57,10 +56,8 @@ class Linter:
     #: Rough seconds per KiB of source and per process start, to split large runs into parallel chunks.
     cost_per_kib: ClassVar[float] = 0.003
     startup: ClassVar[float] = 0.2
-    can_fix: ClassVar[bool] = False
 
     def __init__(self, project: Project) -> None:
-        self.project = project
         self.root = project.root
 
     # ---- what the tool reads
@@ -134,11 +131,3 @@ def walk_components(source: Source) -> list[str]:
     for i in range(1, len(parts) + 1):
         components.append(os.path.join(start, *parts[:i]))
     return components
-
-
-def relative_root_path(root: Path, path: Path) -> str:
-    """``/a/b.py`` for ``root/a/b.py`` (black's way of naming a path for its exclude regexes)."""
-    try:
-        return "/" + path.relative_to(root).as_posix()
-    except ValueError:
-        return "/" + path.as_posix().lstrip("/")

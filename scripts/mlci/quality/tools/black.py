@@ -74,7 +74,6 @@ class Black(Linter):
     pyproject_tables = ("tool.black", "project.requires-python")
     cost_per_kib = 0.01
     startup = 0.3
-    can_fix = True
 
     def __init__(self, project: Project) -> None:
         super().__init__(project)
@@ -82,8 +81,8 @@ class Black(Linter):
         self.black_root = find_black_root(self.resolved_root)
         candidate = self.black_root / "pyproject.toml"
         self.config_file: Path | None = candidate if candidate.is_file() else None
-        if self.config_file is None and user_config().is_file():
-            self.config_file = user_config()
+        if self.config_file is None and (user_file := user_config()).is_file():
+            self.config_file = user_file
         options: dict[str, Any] = {}
         if self.config_file is not None:
             table = toml_table(load_toml(self.config_file), "tool.black") or {}

@@ -59,7 +59,6 @@ class Isort(Linter):
     pyproject_tables = ("tool.isort",)
     cost_per_kib = 0.001
     startup = 0.2
-    can_fix = True
 
     def __init__(self, project: Project) -> None:
         super().__init__(project)
