@@ -9,12 +9,13 @@ DEV := $(VENV)/.dev-installed
 export PYTHONPATH := $(CURDIR)/scripts
 PYTEST_ARGS ?=
 
-.PHONY: help test demo lint fix bench docs clean
+.PHONY: help test demo lint typecheck fix bench docs clean
 
 help:
 	@echo "make demo    run the main job on embedded defaults (creates $(VENV))"
 	@echo "make test    run the test suite (creates $(VENV))"
 	@echo "make lint    run mlci's own quality gate on this repository"
+	@echo "make typecheck  run mypy on scripts/mlci (make test runs it, and make lint)"
 	@echo "make fix     apply black and isort to this repository"
 	@echo "make bench   run the benchmarks in bench/"
 	@echo "make docs    rewrite the generated tables in docs/ from the action and workflow files"
@@ -30,7 +31,7 @@ $(DEV): $(RUNTIME) requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-test: $(DEV)
+test: lint typecheck
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 demo: $(DEV)
@@ -38,6 +39,9 @@ demo: $(DEV)
 
 lint: $(RUNTIME)
 	$(BIN)/python -m mlci quality .
+
+typecheck: $(DEV)
+	$(BIN)/python -m mypy
 
 fix: $(RUNTIME)
 	$(BIN)/python -m mlci quality --fix .

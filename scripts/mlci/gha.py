@@ -17,7 +17,7 @@ import json
 import os
 import secrets as _secrets
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal, TextIO
@@ -214,7 +214,7 @@ def set_output(name: str, value: object) -> None:
         handle.write(f"{name}<<{delimiter}\n{text}\n{delimiter}\n")
 
 
-def set_outputs(values: dict[str, object]) -> None:
+def set_outputs(values: Mapping[str, object]) -> None:
     """Write several step outputs."""
     for name, value in values.items():
         set_output(name, value)

@@ -36,7 +36,7 @@ def csv_list(text: str) -> list[str]:
     return [item for item in text.replace(",", " ").split() if item]
 
 
-def add_report_option(parser: argparse.ArgumentParser, what: str) -> None:
+def add_report_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup, what: str) -> None:
     """``--report PATH``: the same result as JSON, written atomically."""
     parser.add_argument(
         "--report",

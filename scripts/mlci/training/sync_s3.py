@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -46,7 +46,7 @@ _DELETE_BATCH = 1000
 class S3Destination:
     """``s3://BUCKET/PREFIX`` as a sync destination."""
 
-    reserved_names = (MANIFEST_NAME,)
+    reserved_names: tuple[str, ...] = (MANIFEST_NAME,)
 
     def __init__(
         self,
@@ -132,7 +132,7 @@ class S3Destination:
                     etags[key] = normalize_etag(etag)
 
         events = self.client.meta.events
-        handlers = []
+        handlers: list[tuple[str, Callable[..., None]]] = []
         for operation in ("PutObject", "CompleteMultipartUpload"):
             handlers.append((f"before-parameter-build.s3.{operation}", remember_key))
             handlers.append((f"after-call.s3.{operation}", record_etag))
@@ -149,7 +149,7 @@ class S3Destination:
         from boto3.s3.transfer import TransferConfig, create_transfer_manager
         from s3transfer.subscribers import BaseSubscriber
 
-        class _Counter(BaseSubscriber):  # type: ignore[misc]
+        class _Counter(BaseSubscriber):
             def on_progress(self, future: Any, bytes_transferred: int, **kwargs: Any) -> None:
                 progress.add_bytes(bytes_transferred)
 

@@ -196,9 +196,9 @@ class Black(Linter):
                     flagged.add(rel)
         for rel in sorted(flagged):
             diff = diffs.get(rel, "")
-            line_no = first_changed_line(diff) or 1
+            first_line = first_changed_line(diff) or 1
             results[rel].append(
-                self.finding(rel, line=line_no, col=None, code="would reformat", message=MESSAGE, detail=diff)
+                self.finding(rel, line=first_line, col=None, code="would reformat", message=MESSAGE, detail=diff)
             )
         errors = parse_errors(run.stderr)
         for path, line_no, col, message in errors:
