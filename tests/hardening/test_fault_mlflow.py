@@ -37,9 +37,13 @@ def doomed_server(tmp_path: Path, seed_models: SeedModels) -> Iterator[MlflowSer
 
 @pytest.fixture
 def fail_fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    """MLflow's own client settings: no retry, a short timeout (what a user sets for a fast failure)."""
+    """MLflow's own client settings: no retry (what a user sets for a fast failure).
+
+    The faults are dropped connections, which fail at once, so the timeout stays long: a short one (it was 5 s)
+    made a busy machine's slow registry answer look like a dead server, before any artifact was asked for.
+    """
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "5")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "120")
 
 
 def _validate(proxy: FaultProxy, report: Path, capsys: pytest.CaptureFixture[str]) -> Run:
