@@ -1,7 +1,7 @@
 """Action inputs and CLI flags cannot drift apart.
 
 Each composite action's scripts run for real with bash (Python replaced by a recorder, see
-tests/repo/composite.py); the recorded ``python -m mlci ...`` calls are parsed by mlci's own parser, and every
+scripts/devtools/composite.py); the recorded ``python -m mlci ...`` calls are parsed by mlci's own parser, and every
 input must arrive at the attribute its flag sets, or be one of the few inputs that only configure the
 action (``drift.ACTION_ONLY``). Actions are found at collection time.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from mlci import cli
-from repo import drift
+from devtools import drift
 from repo import hygiene as h
 
 ACTIONS = h.action_files()

@@ -2,7 +2,7 @@
 projects, with mlci and the training script running in this test environment (nothing is installed).
 
 What act would do on a laptop, without Docker: the expected failures must fail, the rest must pass, and
-each job's own "Check the outcomes" step must agree. See tests/repo/composite.py for what is simulated.
+each job's own "Check the outcomes" step must agree. See scripts/devtools/composite.py for what is simulated.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from repo import hygiene as h
-from repo.composite import Machine, Result, run_job
+from devtools.composite import Machine, Result, run_job
 
 CI = h.REPO / ".github" / "workflows" / "ci.yml"
 #: the jobs of ci.yml that run this repository's actions directly (the others call reusable workflows)
