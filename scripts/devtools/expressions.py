@@ -30,7 +30,20 @@ _EMBEDDED = re.compile(r"\$\{\{((?:(?!\}\}).)*)\}\}", re.S)
 
 #: the contexts an expression may name (docs.github.com: "Contexts reference")
 CONTEXTS = frozenset(
-    {"github", "env", "vars", "job", "jobs", "steps", "runner", "secrets", "strategy", "matrix", "needs", "inputs"}
+    {
+        "github",
+        "env",
+        "vars",
+        "job",
+        "jobs",
+        "steps",
+        "runner",
+        "secrets",
+        "strategy",
+        "matrix",
+        "needs",
+        "inputs",
+    }
 )
 #: the properties of the ``job`` context; ``workflow_*`` name the workflow file that holds the job (absent on
 #: GitHub Enterprise Server and under act)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from mlci import cli
 from devtools import drift
+from mlci import cli
 from repo import hygiene as h
 
 ACTIONS = h.action_files()
