@@ -96,8 +96,10 @@ def load(path: Path) -> dict[str, Any]:
 
 
 def is_reusable_workflow(path: Path) -> bool:
+    """A workflow for users to call: ``workflow_call`` is its only trigger (ci.yml, which release.yml calls
+    too, also runs on this repository's own pushes and pull requests: it is not one)."""
     trigger = load(path).get("on")
-    return isinstance(trigger, dict) and "workflow_call" in trigger
+    return isinstance(trigger, dict) and list(trigger) == ["workflow_call"]
 
 
 def sources(root: Path = ROOT) -> list[Path]:

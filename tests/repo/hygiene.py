@@ -24,6 +24,8 @@ from typing import Any
 
 import yaml
 
+from devtools import gen_docs
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 #: this repository as consumers spell it in ``uses:`` (examples call the reusable workflows this way)
@@ -57,6 +59,11 @@ def workflow_files(root: Path = REPO) -> list[Path]:
 def example_workflow_files(root: Path = REPO) -> list[Path]:
     """The consumer workflows users copy."""
     return sorted([*root.glob("examples/workflows/*.yml"), *root.glob("examples/workflows/*.yaml")])
+
+
+def reusable_workflows(root: Path = REPO) -> list[Path]:
+    """The reusable workflows users call (see devtools.gen_docs.is_reusable_workflow)."""
+    return [path for path in workflow_files(root) if gen_docs.is_reusable_workflow(path)]
 
 
 def dependabot_file(root: Path = REPO) -> Path:
@@ -262,10 +269,18 @@ def home_target(ref: str, root: Path = REPO) -> Path | None:
     )
 
 
-def _workflow_assumes_aws_role(path: Path | None) -> bool:
+def _workflow_assumes_aws_role(path: Path | None, root: Path = REPO) -> bool:
+    """A job of the workflow uses configure-aws-credentials, or calls a workflow of this repository that does."""
     if path is None or not path.is_file():
         return False
-    return any(_job_assumes_aws_role(job) for job in jobs(load(path)).values())
+    return any(
+        _job_assumes_aws_role(job)
+        or (
+            isinstance(job.get("uses"), str)
+            and _workflow_assumes_aws_role(home_target(job["uses"], root), root)
+        )
+        for job in jobs(load(path)).values()
+    )
 
 
 def check_id_token_scope(doc: Document, root: Path = REPO) -> list[str]:
@@ -278,7 +293,9 @@ def check_id_token_scope(doc: Document, root: Path = REPO) -> list[str]:
             continue
         if _job_assumes_aws_role(job):
             continue
-        if isinstance(job.get("uses"), str) and _workflow_assumes_aws_role(home_target(job["uses"], root)):
+        if isinstance(job.get("uses"), str) and _workflow_assumes_aws_role(
+            home_target(job["uses"], root), root
+        ):
             continue
         problems.append(f"job {name} gets id-token: write but does not use {AWS_CREDENTIALS_ACTION}")
     return problems

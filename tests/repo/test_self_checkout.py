@@ -17,7 +17,7 @@ import pytest
 from devtools.composite import Machine, Result, run_job
 from repo import hygiene as h
 
-REUSABLE = [path for path in h.workflow_files() if "workflow_call" in h.triggers(h.load(path))]
+REUSABLE = h.reusable_workflows()
 #: (workflow, job) for every job that checks mlci out
 JOBS = [
     (path, name)
@@ -42,7 +42,9 @@ def mlci(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     for version in ("1.2.0", "1.3.0-dev"):
         (origin / "VERSION").write_text(version)
         _git(origin, "add", "VERSION")
-        _git(origin, "-c", "user.name=m", "-c", "user.email=m@example.com", "commit", "--quiet", "-m", version)
+        _git(
+            origin, "-c", "user.name=m", "-c", "user.email=m@example.com", "commit", "--quiet", "-m", version
+        )
         commits.append(_git(origin, "rev-parse", "HEAD"))
     return origin, commits[0], commits[1]
 
