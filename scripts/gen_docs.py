@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""``make docs``: rewrite the generated tables of README.md and docs/*.md (see scripts/devtools/gen_docs.py)."""
+"""``make docs``: rewrite the generated tables of README.md and docs/*.md (scripts/devtools/gen_docs.py)."""
 
 import sys
 

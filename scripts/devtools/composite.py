@@ -6,8 +6,9 @@ and ``$GITHUB_PATH`` between steps, ``bash --noprofile --norc -eo pipefail``, st
 unless their ``if:`` says otherwise, ``continue-on-error``, ``steps.<id>.outcome``. ``uses:`` steps of this
 repository (``./...``) run nested; ``actions/setup-python`` answers with the recorder as its ``python-path``;
 ``actions/checkout`` clones a repository the machine was given (``Machine.repositories``) at the ``ref`` it
-was asked for; other actions (cache, upload-artifact) do nothing. Each ``uses:`` step that is not run nested is
-kept with its ``with:`` values in ``Result.uses``. ``given`` names steps that do not run: their outputs are given.
+was asked for; other actions (cache, upload-artifact) do nothing. Each ``uses:`` step that is not run nested
+is kept with its ``with:`` values in ``Result.uses``. ``given`` names steps that do not run: their outputs
+are given.
 
 The recorder stands in for every Python the scripts call: ``-m venv DIR`` creates DIR/bin with more
 recorders, ``-m pip`` only records, ``-m mlci ARGS`` records ARGS and the environment, then either stops (the
@@ -235,7 +236,7 @@ class Machine:
             "workspace": str(self.workspace),
             "repository": self.repository,
             "event_name": "pull_request",
-            "token": "",
+            "token": "",  # nosec B105: github.token, which this machine has none of
             "sha": SHA,
             "ref": "refs/pull/42/merge",
             "run_id": "1",

@@ -1,8 +1,8 @@
 """Trace each input of a composite action to the mlci command line it produces.
 
-The action's scripts run for real (see :mod:`devtools.composite`); the recorded ``python -m mlci ...`` calls are
-parsed by mlci's own argparse parser, and every input must arrive at the attribute its flag sets: a renamed
-flag, a forgotten input or a typo in a script fails here instead of in a user's workflow.
+The action's scripts run for real (see :mod:`devtools.composite`); the recorded ``python -m mlci ...`` calls
+are parsed by mlci's own argparse parser, and every input must arrive at the attribute its flag sets: a
+renamed flag, a forgotten input or a typo in a script fails here instead of in a user's workflow.
 
 How: every input gets a unique marker value (``mlci.<input>.sample``); where the marker shows up on a
 recorded command line says which flag (or argument) carries the input. An input whose flag has ``choices``
@@ -132,7 +132,7 @@ def _positional(call: Invocation, index: int, sub: argparse.ArgumentParser | Non
     for token in call.argv[start:index]:
         if pending:
             pending = False
-        elif token == "--" and not only_positionals:
+        elif token == "--" and not only_positionals:  # nosec B105: argparse's end of options, not a password
             only_positionals = True
         elif token.startswith("-") and not only_positionals:
             pending = token in options and options[token].nargs != 0
@@ -211,7 +211,7 @@ def sample_value(action: argparse.Action | None, name: str) -> str:
     for candidate in [marker(name), *_CANDIDATES]:
         try:
             convert(candidate)
-        except Exception:  # noqa: BLE001 - any rejection means: try the next candidate
+        except Exception:  # noqa: BLE001  # nosec B112: any rejection means: try the next candidate
             continue
         return candidate
     return marker(name)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the input/output tables of the docs from the actions and reusable workflows they describe.
 
-    python scripts/gen_docs.py           # rewrite every generated block in README.md and docs/*.md (make docs)
+    python scripts/gen_docs.py           # make docs: rewrite every generated block in README.md, docs/*.md
     python scripts/gen_docs.py --check   # exit 1, naming each stale block, when one is out of date
 
 A generated block sits between ``<!-- BEGIN GENERATED: <path> -->`` and ``<!-- END GENERATED -->``, <path>

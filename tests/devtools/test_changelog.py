@@ -90,8 +90,8 @@ def test_the_script_says_in_one_line_what_is_missing(tmp_path: Path) -> None:
     done = _script(tmp_path, "v2.0.0")
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.splitlines() == [
-        "changelog: CHANGELOG.md has no section for 2.0.0: rename '## [Unreleased]' to '## [2.0.0] - YYYY-MM-DD' "
-        "first"
+        "changelog: CHANGELOG.md has no section for 2.0.0: "
+        "rename '## [Unreleased]' to '## [2.0.0] - YYYY-MM-DD' first"
     ]
     missing = _script(tmp_path, "1.1.0", "--file", "NOPE.md")
     assert missing.returncode == 2 and missing.stderr.startswith("changelog: cannot read NOPE.md")

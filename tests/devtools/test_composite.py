@@ -179,7 +179,8 @@ def test_checkout_clones_a_given_repository_at_the_ref_asked_for(tmp_path: Path)
     (machine.workspace / "workflow.yml").write_text(
         "jobs:\n  job:\n    steps:\n      - id: checkout\n"
         "        uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2\n"
-        f"        with:\n          repository: acme/tools\n          ref: {commits[0]}\n          path: .tools\n"
+        "        with:\n          repository: acme/tools\n"
+        f"          ref: {commits[0]}\n          path: .tools\n"
     )
     result = run_job(machine.workspace / "workflow.yml", "job", machine)
     assert not result.failed, result.log

