@@ -37,3 +37,24 @@ def run_python(code: str) -> subprocess.CompletedProcess[str]:
         text=True,
         check=True,
     )
+
+
+def git_history(directory: Path, versions: list[str]) -> list[str]:
+    """A new git repository in ``directory`` with one commit per version (a file VERSION holding it); the
+    commits' SHAs, oldest first."""
+
+    def git(*argv: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(directory), *argv], check=True, capture_output=True, text=True
+        )
+        return done.stdout.strip()
+
+    directory.mkdir(parents=True, exist_ok=True)
+    git("init", "--quiet")
+    commits = []
+    for version in versions:
+        (directory / "VERSION").write_text(version, encoding="utf-8")
+        git("add", "VERSION")
+        git("-c", "user.name=mlci", "-c", "user.email=mlci@example.com", "commit", "--quiet", "-m", version)
+        commits.append(git("rev-parse", "HEAD"))
+    return commits

@@ -7,13 +7,13 @@ conclusions, outputs between steps, $GITHUB_ENV/$GITHUB_PATH, nested ``./`` acti
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from devtools.composite import Machine, Runner, run_composite, run_job
+from mlci_testing import git_history
 
 JOB = """\
 jobs:
@@ -158,23 +158,9 @@ def test_run_composite_runs_this_interpreter_and_skips_given_steps(tmp_path: Pat
     assert run.outputs["python"]["python-path"] == sys.executable
 
 
-def _git(directory: Path, *argv: str) -> str:
-    done = subprocess.run(["git", "-C", str(directory), *argv], check=True, capture_output=True, text=True)
-    return done.stdout.strip()
-
-
 def test_checkout_clones_a_given_repository_at_the_ref_asked_for(tmp_path: Path) -> None:
     origin = tmp_path / "origin"
-    origin.mkdir()
-    _git(origin, "init", "--quiet")
-    commits = []
-    for version in ("one", "two"):
-        (origin / "VERSION").write_text(version)
-        _git(origin, "add", "VERSION")
-        _git(
-            origin, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", version
-        )
-        commits.append(_git(origin, "rev-parse", "HEAD"))
+    commits = git_history(origin, ["one", "two"])
     machine = Machine(tmp_path / "machine", repositories={"acme/tools": origin})
     (machine.workspace / "workflow.yml").write_text(
         "jobs:\n  job:\n    steps:\n      - id: checkout\n"

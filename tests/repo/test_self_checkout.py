@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from devtools.composite import Machine, Result, run_job
+from mlci_testing import git_history
 from repo import hygiene as h
 
 REUSABLE = h.reusable_workflows()
@@ -37,16 +38,8 @@ def _git(directory: Path, *argv: str) -> str:
 def mlci(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     """A stand-in of mlci's repository: (directory, the release the caller's uses: names, a later commit)."""
     origin = tmp_path_factory.mktemp("mlci-origin")
-    _git(origin, "init", "--quiet")
-    commits = []
-    for version in ("1.2.0", "1.3.0-dev"):
-        (origin / "VERSION").write_text(version)
-        _git(origin, "add", "VERSION")
-        _git(
-            origin, "-c", "user.name=m", "-c", "user.email=m@example.com", "commit", "--quiet", "-m", version
-        )
-        commits.append(_git(origin, "rev-parse", "HEAD"))
-    return origin, commits[0], commits[1]
+    own, later = git_history(origin, ["1.2.0", "1.3.0-dev"])
+    return origin, own, later
 
 
 def _run(
