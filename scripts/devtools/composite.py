@@ -160,6 +160,7 @@ class Machine:
 
     ``recorder=False``: no recorder; scripts run with this process's environment and interpreter.
     ``repositories``: repository (owner/name) -> a local git directory that ``actions/checkout`` clones.
+    ``temp``: RUNNER_TEMP (default: ``scratch/runner-temp``); the step summary is ``temp/summary.md``.
     """
 
     def __init__(
@@ -169,14 +170,16 @@ class Machine:
         passthrough: bool = False,
         recorder: bool = True,
         repositories: Mapping[str, Path] | None = None,
+        temp: Path | None = None,
     ):
         self.scratch = scratch
         self.recorder = scratch / "recorder"
         self.recording = recorder
         self.workspace = workspace or scratch / "workspace"
-        self.temp = scratch / "runner-temp"
+        self.temp = temp or scratch / "runner-temp"
         self.log_file = scratch / "invocations.jsonl"
-        self.files = {name: scratch / name for name in ("GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY")}
+        self.files = {name: scratch / name for name in ("GITHUB_ENV", "GITHUB_PATH")}
+        self.files["GITHUB_STEP_SUMMARY"] = self.temp / "summary.md"
         self.passthrough = passthrough
         self.repository = "mlci-dev/mlci"  # the repository whose workflow runs (github.repository)
         self.repositories = dict(repositories or {})
@@ -517,8 +520,10 @@ def run_composite(
     action: Path, inputs: Mapping[str, str], workdir: Path, given: Mapping[str, Mapping[str, str]]
 ) -> CompositeRun:
     """Run ``action``'s steps in ``workdir`` with this process's environment and interpreter (no recorder);
-    ``given`` holds the outputs of steps that are not run (step id -> outputs)."""
-    machine = Machine(workdir / ".runner", workdir, recorder=False)
+    ``given`` holds the outputs of steps that are not run (step id -> outputs). RUNNER_TEMP is
+    ``workdir/runner-temp``, and the step summary ``workdir/runner-temp/summary.md``."""
+    temp = workdir / "runner-temp"
+    machine = Machine(temp, workdir, recorder=False, temp=temp)
     result = Runner(action, machine).run(inputs, given=given)
     outputs = {step_id: dict(step["outputs"]) for step_id, step in result.steps.items()}
     outputs.update({step_id: dict(values) for step_id, values in given.items()})

@@ -144,7 +144,7 @@ def test_run_composite_runs_this_interpreter_and_skips_given_steps(tmp_path: Pat
     text = ACTION.replace('"$PYTHON" -m mlci validate', '"$PYTHON" -c "import sys; print(sys.argv[1:])"')
     text = text.replace("        tool\n", "        command -v tool || echo 'no tool on PATH'\n")
     text += (
-        "    - id: after\n      shell: bash\n      run: exit 4\n"
+        "    - id: after\n      shell: bash\n      run: echo '## checked' >> \"$GITHUB_STEP_SUMMARY\"; exit 4\n"
         "    - id: never\n      shell: bash\n      run: echo never\n"
     )
     action = _action(tmp_path / "repo", text)
@@ -156,6 +156,7 @@ def test_run_composite_runs_this_interpreter_and_skips_given_steps(tmp_path: Pat
     assert "env: \n" in run.log and "no tool on PATH" in run.log  # the given step's effects are absent
     assert run.outputs["env"] == {}
     assert run.outputs["python"]["python-path"] == sys.executable
+    assert (tmp_path / "workspace" / "runner-temp" / "summary.md").read_text() == "## checked\n"
 
 
 def test_checkout_clones_a_given_repository_at_the_ref_asked_for(tmp_path: Path) -> None:
