@@ -144,7 +144,8 @@ def test_run_composite_runs_this_interpreter_and_skips_given_steps(tmp_path: Pat
     text = ACTION.replace('"$PYTHON" -m mlci validate', '"$PYTHON" -c "import sys; print(sys.argv[1:])"')
     text = text.replace("        tool\n", "        command -v tool || echo 'no tool on PATH'\n")
     text += (
-        "    - id: after\n      shell: bash\n      run: echo '## checked' >> \"$GITHUB_STEP_SUMMARY\"; exit 4\n"
+        "    - id: after\n      shell: bash\n"
+        "      run: echo '## checked' >> \"$GITHUB_STEP_SUMMARY\"; exit 4\n"
         "    - id: never\n      shell: bash\n      run: echo never\n"
     )
     action = _action(tmp_path / "repo", text)
