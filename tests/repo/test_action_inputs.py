@@ -1,9 +1,9 @@
 """Action inputs and CLI flags cannot drift apart.
 
 Each composite action's scripts run for real with bash (Python replaced by a recorder, see
-tests/repo/composite.py); the recorded ``python -m mlci ...`` calls are parsed by mlci's own parser, and every
-input must arrive at the attribute its flag sets, or be one of the few inputs that only configure the
-action (``drift.ACTION_ONLY``). Actions are found at collection time.
+scripts/devtools/composite.py); the recorded ``python -m mlci ...`` calls are parsed by mlci's own parser,
+and every input must arrive at the attribute its flag sets, or be one of the few inputs that only configure
+the action (``drift.ACTION_ONLY``). Actions are found at collection time.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from devtools import drift
 from mlci import cli
-from repo import drift
 from repo import hygiene as h
 
 ACTIONS = h.action_files()

@@ -2,7 +2,7 @@
 projects, with mlci and the training script running in this test environment (nothing is installed).
 
 What act would do on a laptop, without Docker: the expected failures must fail, the rest must pass, and
-each job's own "Check the outcomes" step must agree. See tests/repo/composite.py for what is simulated.
+each job's own "Check the outcomes" step must agree. See scripts/devtools/composite.py for what is simulated.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from devtools.composite import Machine, Result, run_job
 from repo import hygiene as h
-from repo.composite import Machine, Result, run_job
 
 CI = h.REPO / ".github" / "workflows" / "ci.yml"
 #: the jobs of ci.yml that run this repository's actions directly (the others call reusable workflows)
@@ -57,43 +57,3 @@ def test_ci_self_test_job_passes(name: str, job_results: dict[str, Result]) -> N
     assert all(
         outcome == "success" for step_id, outcome in outcomes.items() if step_id not in expected_failures
     )
-
-
-# ------------------------------------------------------------------------- the job runner's own semantics
-
-JOB = """\
-jobs:
-  job:
-    steps:
-      - id: ok
-        run: echo "value=1" >> "$GITHUB_OUTPUT"
-      - id: allowed
-        continue-on-error: true
-        run: exit 3
-      - id: reads
-        env:
-          VALUE: ${{ steps.ok.outputs.value }}
-          OUTCOME: ${{ steps.allowed.outcome }}
-        run: test "$VALUE" = 1 && test "$OUTCOME" = failure
-      - id: fails
-        run: exit 1
-      - id: skipped
-        run: echo never
-      - id: cleanup
-        if: always()
-        run: echo cleanup
-"""
-
-
-def test_job_runner_follows_github_step_semantics(tmp_path: Path) -> None:
-    (tmp_path / "workflow.yml").write_text(JOB)
-    result = run_job(tmp_path / "workflow.yml", "job", Machine(tmp_path / "machine"))
-    assert result.failed
-    assert {step_id: (step["outcome"], step["conclusion"]) for step_id, step in result.steps.items()} == {
-        "ok": ("success", "success"),
-        "allowed": ("failure", "success"),
-        "reads": ("success", "success"),
-        "fails": ("failure", "failure"),
-        "skipped": ("skipped", "skipped"),
-        "cleanup": ("success", "success"),
-    }

@@ -15,7 +15,7 @@ import pytest
 from repo import hygiene as h
 
 CI = h.REPO / ".github" / "workflows" / "ci.yml"
-REUSABLE = [path for path in h.workflow_files() if "workflow_call" in h.triggers(h.load(path))]
+REUSABLE = h.reusable_workflows()
 _OUTCOME = re.compile(r"steps\.([A-Za-z0-9_-]+)\.outcome")
 
 

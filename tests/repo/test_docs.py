@@ -1,7 +1,7 @@
 """The docs cannot drift from the code they describe.
 
 - The generated input/output tables equal what ``scripts/gen_docs.py`` writes from the action and workflow
-  files now (where each action input goes comes from tests/repo/drift.py, which runs the scripts), and every
+  files now (where each action input goes comes from devtools/drift.py, which runs the scripts), and every
   action and reusable workflow has one.
 - Every ``mlci ...`` command line in a shell block of README.md and docs/*.md parses with mlci's own parser.
 - Every relative link resolves (anchors included), every ``make`` target named exists, every ``uses:`` of
@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-import gen_docs
+from devtools import gen_docs
 from mlci import cli
 from mlci.errors import UserError
 from repo import docs_support as s

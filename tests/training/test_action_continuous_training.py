@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from training.composite_runner import run_composite
+from devtools.composite import run_composite
 from training.tree_helpers import EXAMPLES
 
 ACTION = Path(__file__).resolve().parents[2] / "actions" / "continuous-training" / "action.yml"

@@ -1,8 +1,8 @@
 """Trace each input of a composite action to the mlci command line it produces.
 
-The action's scripts run for real (see :mod:`repo.composite`); the recorded ``python -m mlci ...`` calls are
-parsed by mlci's own argparse parser, and every input must arrive at the attribute its flag sets: a renamed
-flag, a forgotten input or a typo in a script fails here instead of in a user's workflow.
+The action's scripts run for real (see :mod:`devtools.composite`); the recorded ``python -m mlci ...`` calls
+are parsed by mlci's own argparse parser, and every input must arrive at the attribute its flag sets: a
+renamed flag, a forgotten input or a typo in a script fails here instead of in a user's workflow.
 
 How: every input gets a unique marker value (``mlci.<input>.sample``); where the marker shows up on a
 recorded command line says which flag (or argument) carries the input. An input whose flag has ``choices``
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from repo.composite import STAND_IN, Invocation, Result, Runner
+from devtools.composite import STAND_IN, Invocation, Result, Runner
 
 #: inputs that configure the action itself, never mlci: input -> a value the scripts can work with
 ACTION_ONLY: dict[str, str] = {
@@ -132,7 +132,7 @@ def _positional(call: Invocation, index: int, sub: argparse.ArgumentParser | Non
     for token in call.argv[start:index]:
         if pending:
             pending = False
-        elif token == "--" and not only_positionals:
+        elif token == "--" and not only_positionals:  # nosec B105: argparse's end of options, not a password
             only_positionals = True
         elif token.startswith("-") and not only_positionals:
             pending = token in options and options[token].nargs != 0
@@ -205,12 +205,13 @@ def sample_value(action: argparse.Action | None, name: str) -> str:
     if action.choices:
         choices = [str(choice) for choice in action.choices]
         return next((choice for choice in choices if choice != str(action.default)), choices[0])
-    if action.type is None:
+    convert = action.type
+    if not callable(convert):  # none, or a type registered by name
         return marker(name)
     for candidate in [marker(name), *_CANDIDATES]:
         try:
-            action.type(candidate)
-        except Exception:  # noqa: BLE001 - any rejection means: try the next candidate
+            convert(candidate)
+        except Exception:  # noqa: BLE001  # nosec B112: any rejection means: try the next candidate
             continue
         return candidate
     return marker(name)
@@ -305,7 +306,7 @@ def trace(action: Path, scratch: Path, parser: argparse.ArgumentParser) -> Trace
                 f"input {name!r} reaches no mlci command line (no flag, no argument, no library environment "
                 "variable, no pip install), in any scenario tried "
                 f"({', '.join(scenario.name for scenario in scenarios)}); pass it through, or add it to "
-                "ACTION_ONLY in tests/repo/drift.py if it only configures the action"
+                "ACTION_ONLY in scripts/devtools/drift.py if it only configures the action"
             )
         result.routes += found[name]
     for name in (name for name in specs if name in ACTION_ONLY and _is_switch(values[name])):

@@ -2,7 +2,10 @@
 
 It follows GitHub's rules where they change a result: ``||``/``&&`` return an operand, not a boolean;
 comparing different types converts both to numbers (so ``'true' == true`` is false, as on GitHub, where a
-composite action's inputs are always strings); string comparison ignores case.
+composite action's inputs are always strings); string comparison ignores case. It knows GitHub's contexts
+(``CONTEXTS``) and the properties of ``job`` (``JOB_PROPERTIES``, with ``job.workflow_*``): a misspelt name is
+an error, never an empty string. A known property the context does not hold (``job.workflow_sha`` under act
+or on GHES) is null, as there.
 """
 
 from __future__ import annotations
@@ -23,6 +26,39 @@ _TOKEN = re.compile(
     re.X,
 )
 _EMBEDDED = re.compile(r"\$\{\{((?:(?!\}\}).)*)\}\}", re.S)
+
+
+#: the contexts an expression may name (docs.github.com: "Contexts reference")
+CONTEXTS = frozenset(
+    {
+        "github",
+        "env",
+        "vars",
+        "job",
+        "jobs",
+        "steps",
+        "runner",
+        "secrets",
+        "strategy",
+        "matrix",
+        "needs",
+        "inputs",
+    }
+)
+#: the properties of the ``job`` context; ``workflow_*`` name the workflow file that holds the job (absent on
+#: GitHub Enterprise Server and under act)
+JOB_PROPERTIES = frozenset(
+    {
+        "check_run_id",
+        "container",
+        "services",
+        "status",
+        "workflow_ref",
+        "workflow_sha",
+        "workflow_repository",
+        "workflow_file_path",
+    }
+)
 
 
 class ExpressionError(ValueError):
@@ -169,7 +205,18 @@ class _Parser:
             return None
         if self.peek() == "(":
             return self.call(text)
-        return self.path(self.context.get(text))
+        if text.lower() not in CONTEXTS:
+            raise ExpressionError(f"unknown context {text!r} in {self.text!r}")
+        if text.lower() == "job" and self.peek() == ".":
+            return self.job_property()
+        return self.path(_lookup(self.context, text))
+
+    def job_property(self) -> Any:
+        self.take(".")
+        _, name = self.take()
+        if name.lower() not in JOB_PROPERTIES:
+            raise ExpressionError(f"the job context has no property {name!r} (in {self.text!r})")
+        return self.path(_lookup(_lookup(self.context, "job"), name))
 
     def call(self, name: str) -> Any:
         self.take("(")
@@ -203,7 +250,7 @@ class _Parser:
         return value
 
 
-class _Filtered(list):  # type: ignore[type-arg]
+class _Filtered(list[Any]):
     """The result of an object filter (``labels.*``): a property of it is that property of each item."""
 
 

@@ -5,17 +5,23 @@ defaults, ``${{ }}`` in ``env:``/``with:``/``if:``/``working-directory:``, ``$GI
 and ``$GITHUB_PATH`` between steps, ``bash --noprofile --norc -eo pipefail``, steps skipped after a failure
 unless their ``if:`` says otherwise, ``continue-on-error``, ``steps.<id>.outcome``. ``uses:`` steps of this
 repository (``./...``) run nested; ``actions/setup-python`` answers with the recorder as its ``python-path``;
-other actions (checkout, cache, upload-artifact) do nothing.
+``actions/checkout`` clones a repository the machine was given (``Machine.repositories``) at the ``ref`` it
+was asked for; other actions (cache, upload-artifact) do nothing. Each ``uses:`` step that is not run nested
+is kept with its ``with:`` values in ``Result.uses``. ``given`` names steps that do not run: their outputs
+are given.
 
 The recorder stands in for every Python the scripts call: ``-m venv DIR`` creates DIR/bin with more
 recorders, ``-m pip`` only records, ``-m mlci ARGS`` records ARGS and the environment, then either stops (the
 default: mlci does not run) or, with ``passthrough``, runs the real ``python -m mlci ARGS`` in the test
-environment, where everything is already installed. Anything else runs the real interpreter.
+environment, where everything is already installed. Anything else runs the real interpreter. A machine made
+with ``recorder=False`` has no recorder: the scripts run with this process's environment and interpreter
+(``actions/setup-python`` answers ``sys.executable``), as :func:`run_composite` does.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess  # nosec B404: runs the action's own scripts in a temporary directory
 import sys
@@ -26,11 +32,10 @@ from typing import Any
 
 import yaml
 
-from mlci_testing import parse_github_output
-from repo import expressions
+from devtools import expressions
 
 _RECORDER = """#!/usr/bin/env bash
-# Stands in for python: see tests/repo/composite.py.
+# Stands in for python: see scripts/devtools/composite.py.
 set -eu
 record() { "$MLCI_RECORDER_PYTHON" -S -I "$MLCI_RECORDER_DIR/record.py" "$@"; }
 if [[ "${1-}" == "-m" ]]; then
@@ -51,6 +56,30 @@ record = {"tool": sys.argv[1], "argv": sys.argv[2:], "env": dict(os.environ), "c
 with open(os.environ["MLCI_RECORDER_LOG"], "a", encoding="utf-8") as log:
     log.write(json.dumps(record) + "\\n")
 """
+
+_HEREDOC = re.compile(r"^(?P<name>[^\n<]+)<<(?P<delim>\S+)\n(?P<value>.*?)\n(?P=delim)\n", re.S | re.M)
+
+
+def parse_github_output(text: str) -> dict[str, str]:
+    """Parse ``$GITHUB_OUTPUT`` the way the runner does (``name<<DELIM`` blocks and ``name=value`` lines)."""
+    values: dict[str, str] = {}
+    pos = 0
+    while pos < len(text):
+        match = _HEREDOC.match(text, pos)
+        if match:
+            values[match["name"]] = match["value"]
+            pos = match.end()
+            continue
+        line_end = text.find("\n", pos)
+        line = text[pos : line_end if line_end >= 0 else len(text)]
+        if line.strip():
+            name, sep, value = line.partition("=")
+            if not sep:
+                raise ValueError(f"malformed GITHUB_OUTPUT line: {line!r}")
+            values[name] = value
+        pos = len(text) if line_end < 0 else line_end + 1
+    return values
+
 
 #: the value a recorded mlci step leaves in each of its outputs that the file reads (``{name}``: the output)
 STAND_IN = "mlci-output-{name}"
@@ -81,39 +110,87 @@ class Result:
     outputs: dict[str, str] = field(default_factory=dict)
     steps: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> outcome, conclusion, outputs
     failed: bool = False
+    returncodes: dict[str, int] = field(default_factory=dict)  # script step id (or stepN) -> exit code
+    transcript: str = ""  # every script step's whole output, each after a "=== <id>" line
+    uses: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # actions not run here, with: values
 
 
 def _setup_python(machine: Machine, with_: Mapping[str, str]) -> dict[str, str]:
     return {
-        "python-path": str(machine.recorder / "python"),
+        "python-path": str(machine.recorder / "python") if machine.recording else sys.executable,
         "python-version": with_.get("python-version") or "3.11",
     }
+
+
+def _checkout(machine: Machine, with_: Mapping[str, str]) -> dict[str, str]:
+    """Clone ``repository`` (default: the caller's) at ``ref`` into ``path``, when the machine holds that
+    repository as a local git directory; otherwise do nothing, as for any action this runner does not run."""
+    source = machine.repositories.get(with_.get("repository") or machine.repository)
+    if source is None:
+        return {}
+    target = machine.workspace / (with_.get("path") or ".")
+    git = ["git", "-c", "advice.detachedHead=false"]
+    for argv in (
+        [*git, "clone", "--quiet", "--no-checkout", str(source), str(target)],
+        [*git, "-C", str(target), "checkout", "--quiet", with_.get("ref") or "HEAD"],
+    ):
+        subprocess.run(argv, check=True, capture_output=True, text=True)  # nosec B603 B607: a local clone
+    return {"ref": with_.get("ref", ""), "commit": _head(target)}
+
+
+def _head(directory: Path) -> str:
+    return subprocess.run(  # nosec B603 B607: reads a local clone
+        ["git", "-C", str(directory), "rev-parse", "HEAD"], check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 #: what a ``uses:`` step answers with, by the action it uses (without ``@ref``); any other does nothing
 SIMULATED: dict[str, Callable[[Machine, Mapping[str, str]], dict[str, str]]] = {
     "actions/setup-python": _setup_python,
+    "actions/checkout": _checkout,
     "actions/cache": lambda machine, with_: {"cache-hit": "false"},
     "actions/cache/restore": lambda machine, with_: {"cache-hit": "false"},
 }
+#: the commit a runner machine says it runs (``GITHUB_SHA``, ``github.sha``)
+SHA = "9b1e4d7c2a5f8e3b6d0c9a4f7e2b5d8c1a6f3e90"
 
 
 class Machine:
-    """A runner machine in a scratch directory: workspace, RUNNER_TEMP, the recorder and its log."""
+    """A runner machine in a scratch directory: workspace, RUNNER_TEMP, the recorder and its log.
 
-    def __init__(self, scratch: Path, workspace: Path | None = None, passthrough: bool = False):
+    ``recorder=False``: no recorder; scripts run with this process's environment and interpreter.
+    ``repositories``: repository (owner/name) -> a local git directory that ``actions/checkout`` clones.
+    ``temp``: RUNNER_TEMP (default: ``scratch/runner-temp``); the step summary is ``temp/summary.md``.
+    """
+
+    def __init__(
+        self,
+        scratch: Path,
+        workspace: Path | None = None,
+        passthrough: bool = False,
+        recorder: bool = True,
+        repositories: Mapping[str, Path] | None = None,
+        temp: Path | None = None,
+    ):
         self.scratch = scratch
         self.recorder = scratch / "recorder"
+        self.recording = recorder
         self.workspace = workspace or scratch / "workspace"
-        self.temp = scratch / "runner-temp"
+        self.temp = temp or scratch / "runner-temp"
         self.log_file = scratch / "invocations.jsonl"
-        self.files = {name: scratch / name for name in ("GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY")}
+        self.files = {name: scratch / name for name in ("GITHUB_ENV", "GITHUB_PATH")}
+        self.files["GITHUB_STEP_SUMMARY"] = self.temp / "summary.md"
         self.passthrough = passthrough
+        self.repository = "mlci-dev/mlci"  # the repository whose workflow runs (github.repository)
+        self.repositories = dict(repositories or {})
         #: what a recorded mlci step "wrote" to each output the file reads (see Steps._stand_in_outputs)
         self.stand_in = STAND_IN
         self.counter = 0
-        for path in (self.recorder, self.workspace, self.temp):
+        for path in (self.scratch, self.workspace, self.temp):
             path.mkdir(parents=True, exist_ok=True)
+        if not recorder:
+            return
+        self.recorder.mkdir(exist_ok=True)
         for name, text in (
             ("python", _RECORDER),
             ("python3", _RECORDER),
@@ -129,6 +206,10 @@ class Machine:
             path.write_text("", encoding="utf-8")
 
     def env(self, exit_code: int = 0) -> dict[str, str]:
+        files = {name: str(path) for name, path in self.files.items()}
+        if not self.recording:  # this process's environment, plus what every runner sets
+            runner = {"GITHUB_WORKSPACE": str(self.workspace), "RUNNER_TEMP": str(self.temp)}
+            return {**os.environ, "GITHUB_ACTIONS": "true", **runner, **files}
         return {
             "PATH": f"{self.recorder}:/usr/local/bin:/usr/bin:/bin",
             "HOME": str(self.scratch),
@@ -136,9 +217,9 @@ class Machine:
             "CI": "true",
             "GITHUB_ACTIONS": "true",
             "GITHUB_WORKSPACE": str(self.workspace),
-            "GITHUB_REPOSITORY": "mlci-dev/mlci",
+            "GITHUB_REPOSITORY": self.repository,
             "GITHUB_EVENT_NAME": "pull_request",
-            "GITHUB_SHA": "9b1e4d7c2a5f8e3b6d0c9a4f7e2b5d8c1a6f3e90",
+            "GITHUB_SHA": SHA,
             "GITHUB_RUN_ATTEMPT": "1",
             "RUNNER_TEMP": str(self.temp),
             "RUNNER_OS": "Linux",
@@ -149,17 +230,17 @@ class Machine:
             "MLCI_RECORDER_LOG": str(self.log_file),
             "MLCI_RECORDER_EXIT": str(exit_code),
             **({"MLCI_RECORDER_PASSTHROUGH": "1"} if self.passthrough else {}),
-            **{name: str(path) for name, path in self.files.items()},
+            **files,
         }
 
     def context(self, action_path: Path | None = None) -> dict[str, Any]:
         github = {
             "action_path": str(action_path or ""),
             "workspace": str(self.workspace),
-            "repository": "mlci-dev/mlci",
+            "repository": self.repository,
             "event_name": "pull_request",
-            "token": "",
-            "sha": "9b1e4d7c2a5f8e3b6d0c9a4f7e2b5d8c1a6f3e90",
+            "token": "",  # nosec B105: github.token, which this machine has none of
+            "sha": SHA,
             "ref": "refs/pull/42/merge",
             "run_id": "1",
             "run_attempt": "1",
@@ -171,7 +252,7 @@ class Machine:
             "arch": "X64",
             "tool_cache": str(self.scratch / "tools"),
         }
-        return {"github": github, "runner": runner, "steps": {}, "env": {}, "inputs": {}}
+        return {"github": github, "runner": runner, "job": {}, "steps": {}, "env": {}, "inputs": {}}
 
     def invocations(self) -> list[Invocation]:
         if not self.log_file.exists():
@@ -190,13 +271,25 @@ class Machine:
 class Steps:
     """Runs a list of steps (a composite action's, or a workflow job's) on a machine."""
 
-    def __init__(self, machine: Machine, text: str, action_path: Path | None = None, shell: str = "bash"):
+    def __init__(
+        self,
+        machine: Machine,
+        text: str,
+        action_path: Path | None = None,
+        given: Mapping[str, Mapping[str, str]] | None = None,
+    ):
         self.machine = machine
         self.text = text  # the whole file: which step outputs does it read?
         self.action_path = action_path
-        self.default_shell = shell
+        self.given = {name: dict(outputs) for name, outputs in (given or {}).items()}
 
-    def run(self, steps: list[dict[str, Any]], context: dict[str, Any], env: dict[str, str]) -> Result:
+    def run(
+        self,
+        steps: list[dict[str, Any]],
+        context: dict[str, Any],
+        env: dict[str, str],
+        stop_after: str | None = None,
+    ) -> Result:
         result = Result()
         path: list[str] = []
         for index, step in enumerate(steps, 1):
@@ -205,14 +298,20 @@ class Steps:
             if not expressions.condition(step.get("if"), context, failed=result.failed):
                 result.log.append(f"{label}: skipped")
                 self._record(context, result, step, {}, "skipped")
-                continue
-            if "uses" in step:
+            elif step.get("id") in self.given:
+                result.log.append(f"{label}: given")
+                self._record(context, result, step, self.given[step["id"]], "success")
+            elif "uses" in step:
                 outputs, outcome = self._uses(step, context, env, result, label)
+                self._record(context, result, step, outputs, outcome)
             else:
-                outputs, outcome = self._script(index, step, context, env, path, result, label)
+                key = str(step.get("id") or f"step{index - 1}")
+                outputs, outcome = self._script(key, step, context, env, path, result, label)
                 env = {**env, **parse_github_output(self.machine.drain("GITHUB_ENV"))}
                 path += [line for line in self.machine.drain("GITHUB_PATH").splitlines() if line]
-            self._record(context, result, step, outputs, outcome)
+                self._record(context, result, step, outputs, outcome)
+            if stop_after is not None and step.get("id") == stop_after:
+                break
         context["env"] = env
         return result
 
@@ -246,16 +345,20 @@ class Steps:
             action = self.machine.workspace / ref[2:] / "action.yml"
             nested = Runner(action, self.machine).run(with_, env=env)
             result.invocations += nested.invocations
+            result.uses += nested.uses
+            result.returncodes.update(nested.returncodes)
+            result.transcript += nested.transcript
             result.log.append(f"{label}: {'failure' if nested.failed else 'success'}")
             result.log += [f"  {line}" for line in nested.log]
             return nested.outputs, "failure" if nested.failed else "success"
+        result.uses.append((ref, with_))
         simulate = SIMULATED.get(ref.split("@", 1)[0])
         result.log.append(f"{label}: simulated" if simulate else f"{label}: does nothing here")
         return (simulate(self.machine, with_) if simulate else {}), "success"
 
     def _script(
         self,
-        index: int,
+        key: str,
         step: Mapping[str, Any],
         context: dict[str, Any],
         env: dict[str, str],
@@ -270,7 +373,7 @@ class Steps:
         full_env = {**env, **step_env, "GITHUB_OUTPUT": str(outputs_file)}
         if self.action_path:
             full_env["GITHUB_ACTION_PATH"] = str(self.action_path)
-        full_env["PATH"] = ":".join([*reversed(path), full_env["PATH"]])
+        full_env["PATH"] = ":".join([*reversed(path), full_env.get("PATH", os.defpath)])
         script = self.machine.scratch / f"step-{self.machine.counter}.sh"
         script.write_text(str(step.get("run", "")), encoding="utf-8")
         shell = (
@@ -286,8 +389,10 @@ class Steps:
             capture_output=True,
             text=True,
             check=False,
-            timeout=300,
+            timeout=600,
         )
+        result.returncodes[key] = done.returncode
+        result.transcript += f"=== {key}\n{done.stdout}{done.stderr}"
         tail = " | ".join((done.stdout + done.stderr).strip().splitlines()[-8:])
         result.log.append(f"{label}: exit {done.returncode}" + (f": {tail}" if tail else ""))
         outputs = parse_github_output(outputs_file.read_text(encoding="utf-8"))
@@ -306,6 +411,20 @@ class Steps:
         return {name: self.machine.stand_in.format(name=name) for name in re.findall(pattern, self.text)}
 
 
+def _declared_inputs(
+    declared: Mapping[str, Any], given: Mapping[str, Any], context: dict[str, Any], where: Path
+) -> dict[str, Any]:
+    """Every declared input: the given value, else its default (rendered); an undeclared one is an error."""
+    specs = {name: spec or {} for name, spec in declared.items()}
+    unknown = set(given) - set(specs)
+    if unknown:
+        raise ValueError(f"{where}: no input(s) {sorted(unknown)}")
+    return {
+        name: given[name] if name in given else expressions.render(spec.get("default", ""), context)
+        for name, spec in specs.items()
+    }
+
+
 class Runner:
     """Runs one composite action."""
 
@@ -316,24 +435,25 @@ class Runner:
         self.machine = machine if isinstance(machine, Machine) else Machine(machine)
 
     def inputs(self, given: Mapping[str, str], context: dict[str, Any]) -> dict[str, str]:
-        declared = {name: spec or {} for name, spec in (self.spec.get("inputs") or {}).items()}
-        unknown = set(given) - set(declared)
-        if unknown:
-            raise ValueError(f"{self.action}: no input(s) {sorted(unknown)}")
-        return {
-            name: given[name] if name in given else expressions.render(spec.get("default", ""), context)
-            for name, spec in declared.items()
-        }
+        return _declared_inputs(self.spec.get("inputs") or {}, given, context, self.action)
 
-    def run(self, inputs: Mapping[str, str], exit_code: int = 0, env: dict[str, str] | None = None) -> Result:
-        """Run every step as the runner would; return what mlci (and pip) were called with."""
+    def run(
+        self,
+        inputs: Mapping[str, str],
+        exit_code: int = 0,
+        env: dict[str, str] | None = None,
+        given: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> Result:
+        """Run every step as the runner would; return what mlci (and pip) were called with.
+
+        ``given``: step id -> outputs, for steps that do not run here (setting up Python, say)."""
         nested = env is not None
         if not nested:
             self.machine.reset()
         before = len(self.machine.invocations())
         context = self.machine.context(self.action.parent)
         context["inputs"] = self.inputs(inputs, context)
-        steps = Steps(self.machine, self.text, self.action.parent)
+        steps = Steps(self.machine, self.text, self.action.parent, given)
         result = steps.run(
             (self.spec.get("runs") or {}).get("steps") or [], context, env or self.machine.env(exit_code)
         )
@@ -343,12 +463,68 @@ class Runner:
         return result
 
 
-def run_job(workflow: Path, job: str, machine: Machine) -> Result:
-    """Run one job of a workflow (its steps; ``./...`` actions from ``machine.workspace``)."""
+def workflow_job_context(machine: Machine, workflow: Path) -> dict[str, str]:
+    """``job.workflow_*`` as GitHub gives them to a job of ``workflow`` in the machine's own repository."""
+    name = workflow.resolve().relative_to(machine.workspace.resolve()).as_posix()
+    return {
+        "workflow_repository": machine.repository,
+        "workflow_sha": SHA,
+        "workflow_ref": f"{machine.repository}/{name}@refs/pull/42/merge",
+        "workflow_file_path": name,
+    }
+
+
+def run_job(
+    workflow: Path,
+    job: str,
+    machine: Machine,
+    inputs: Mapping[str, Any] | None = None,
+    context: Mapping[str, Mapping[str, Any]] | None = None,
+    stop_after: str | None = None,
+) -> Result:
+    """Run one job of a workflow (its steps; ``./...`` actions from ``machine.workspace``).
+
+    ``inputs``: a reusable workflow's ``workflow_call`` inputs (the rest take their defaults). ``context``:
+    what to change in each context, by name (``{"github": {"repository": "acme/models"}, "job": {}}``); an
+    empty ``job`` is how GHES and act run a job: without ``job.workflow_*``. ``stop_after``: a step id."""
     text = workflow.read_text(encoding="utf-8")
-    spec = yaml.safe_load(text)["jobs"][job]
+    data = yaml.safe_load(text)
+    spec = data["jobs"][job]
+    trigger = data.get("on", data.get(True)) or {}
+    call = (trigger.get("workflow_call") if isinstance(trigger, dict) else None) or {}
     machine.reset()
-    context = machine.context()
+    values = machine.context()
+    values["job"] = workflow_job_context(machine, workflow) if machine.workspace in workflow.parents else {}
+    for name, changes in (context or {}).items():
+        values[name] = {**values.get(name, {}), **changes} if changes else {}
+    values["inputs"] = _declared_inputs(call.get("inputs") or {}, inputs or {}, values, workflow)
     return Steps(machine, text).run(
-        spec.get("steps") or [], context, {**machine.env(), **(spec.get("env") or {})}
+        spec.get("steps") or [], values, {**machine.env(), **(spec.get("env") or {})}, stop_after
     )
+
+
+@dataclass
+class CompositeRun:
+    """What an action's steps did, by step id: their outputs, exit codes, and the combined log."""
+
+    outputs: dict[str, dict[str, str]] = field(default_factory=dict)
+    returncodes: dict[str, int] = field(default_factory=dict)
+    log: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return any(code != 0 for code in self.returncodes.values())
+
+
+def run_composite(
+    action: Path, inputs: Mapping[str, str], workdir: Path, given: Mapping[str, Mapping[str, str]]
+) -> CompositeRun:
+    """Run ``action``'s steps in ``workdir`` with this process's environment and interpreter (no recorder);
+    ``given`` holds the outputs of steps that are not run (step id -> outputs). RUNNER_TEMP is
+    ``workdir/runner-temp``, and the step summary ``workdir/runner-temp/summary.md``."""
+    temp = workdir / "runner-temp"
+    machine = Machine(temp, workdir, recorder=False, temp=temp)
+    result = Runner(action, machine).run(inputs, given=given)
+    outputs = {step_id: dict(step["outputs"]) for step_id, step in result.steps.items()}
+    outputs.update({step_id: dict(values) for step_id, values in given.items()})
+    return CompositeRun(outputs, result.returncodes, result.transcript)
