@@ -39,8 +39,8 @@ def doomed_server(tmp_path: Path, seed_models: SeedModels) -> Iterator[MlflowSer
 def fail_fast(monkeypatch: pytest.MonkeyPatch) -> None:
     """MLflow's own client settings: no retry (what a user sets for a fast failure).
 
-    The faults are dropped connections, which fail at once, so the timeout stays long: a short one (it was 5 s)
-    made a busy machine's slow registry answer look like a dead server, before any artifact was asked for.
+    The faults are dropped connections, which fail at once, so the timeout stays long: a short one (5 s)
+    made a slow registry answer on a busy machine look like a dead server, before any artifact was asked for.
     """
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "120")
