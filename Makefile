@@ -9,7 +9,7 @@ DEV := $(VENV)/.dev-installed
 export PYTHONPATH := $(CURDIR)/scripts
 PYTEST_ARGS ?=
 
-.PHONY: help test demo lint typecheck fix bench docs clean
+.PHONY: help test demo lint typecheck fix bench docs lock clean
 
 help:
 	@echo "make demo    run the main job on embedded defaults (creates $(VENV))"
@@ -19,6 +19,7 @@ help:
 	@echo "make fix     apply black and isort to this repository"
 	@echo "make bench   run the benchmarks in bench/"
 	@echo "make docs    rewrite the generated tables in docs/ from the action and workflow files"
+	@echo "make lock    rewrite the hashed locks requirements/*.lock from requirements/*.txt (UPGRADE=--upgrade)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +53,16 @@ bench: $(DEV)
 
 docs: $(RUNTIME)
 	$(BIN)/python scripts/gen_docs.py
+
+# One hashed lock per action environment, for every OS, Python 3.11 and newer (what the pins support).
+LOCK_ENVS := quality validation mlflow training training-validation
+LOCK_PYTHON := 3.11
+UPGRADE ?=
+lock: $(DEV)
+	@for env in $(LOCK_ENVS); do \
+	  $(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version $(LOCK_PYTHON) $(UPGRADE) \
+	    requirements/$$env.txt -o requirements/$$env.lock || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache
