@@ -182,15 +182,21 @@ def split_specs(text: str) -> list[str]:
     return [word for word in re.split(r"[\s,]+", text) if word]
 
 
-def named_by(groups: Sequence[Sequence[str]], base: Path) -> set[str]:
-    """The projects that override groups name, also inside ``-r FILE`` (relative to ``base``)."""
+def named_by(groups: Sequence[Sequence[str]], base: Path, files: dict[str, str] | None = None) -> set[str]:
+    """The projects that override groups name, also inside ``-r FILE`` (relative to ``base``); ``files``
+    collects each file read and its content (the cache key holds them)."""
     names: set[str] = set()
+    files = {} if files is None else files
     for group in groups:
         words = list(group)
         while words:
             word = words.pop(0)
-            if word in ("-r", "--requirement") and words:
-                names |= _file_names(base / words.pop(0))
+            if word in ("-r", "--requirement", "-c", "--constraint") and words:
+                path = base / words.pop(0)
+                text = _read_requirements(path)
+                files[str(path)] = text
+                if word in ("-r", "--requirement"):
+                    names |= named_by(split_groups(text), path.parent, files)
             elif word.startswith("-"):
                 continue
             elif (name := requirement_name(word)) is not None:
@@ -198,12 +204,12 @@ def named_by(groups: Sequence[Sequence[str]], base: Path) -> set[str]:
     return names
 
 
-def _file_names(path: Path) -> set[str]:
+def _read_requirements(path: Path) -> str:
+    """A requirements file's text; one that cannot be read names nothing here (the installer says why)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise SetupError(f"cannot read requirements file {path}: {error.strerror}; fix the path.") from None
-    return named_by(split_groups(text), path.parent)
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 # --------------------------------------------------------------------------------------------- tool versions
@@ -359,9 +365,11 @@ def make_plan(args: argparse.Namespace, environ: Mapping[str, str] = os.environ)
         tools = project_tool_versions(Path(args.project or "."), args.tool_versions or "")
         overrides.extend([spec] for spec in tools.specs())
         notes += [f"{tool}=={tools.pins[tool]} (from {tools.sources[tool]})" for tool in sorted(tools.pins)]
-    replaced = named_by(overrides, cwd)
+    overrides.extend(["-r", path] for path in (args.requirements or "").split())
+    files: dict[str, str] = {}
+    replaced = named_by(overrides, cwd, files)
     digest = hashlib.sha256()
-    for part in (LAYOUT_VERSION, lock_text, json.dumps(overrides)):
+    for part in (LAYOUT_VERSION, lock_text, json.dumps(overrides), json.dumps(files, sort_keys=True)):
         digest.update(part.encode("utf-8") + b"\0")
     runner = f"{environ.get('RUNNER_OS', sys.platform)}-{environ.get('RUNNER_ARCH', '')}".rstrip("-")
     key = f"mlci-env-{args.env}-{runner}-py{version}-{digest.hexdigest()[:20]}"
@@ -481,6 +489,36 @@ def run_quality(environ: Mapping[str, str] = os.environ) -> int:
     return subprocess.run([python, "-m", "mlci", *quality_argv(environ)], env=env, check=False).returncode
 
 
+# --------------------------------------------------------------------------------------------- hub cache
+
+
+def hub_cache_key(models: Sequence[str], environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """The actions/cache key of HF_HUB_CACHE: the commits the Hub resolves the hf:// models to now.
+
+    Run by the validation venv's Python (it imports huggingface_hub, and mlci from this script's folder).
+    Best effort: a model that is not on the Hub, or a Hub that cannot be asked, gives an empty key (no cache).
+    """
+    for name in ("HF_TOKEN", "HF_ENDPOINT"):
+        if environ.get(f"MLCI_{name}"):
+            os.environ[name] = environ[f"MLCI_{name}"]
+    from huggingface_hub import HfApi, constants  # the venv's own; this script's import time stays stdlib
+
+    from mlci.validation.uri import HfUri, parse_model_uri
+
+    commits = []
+    for text in (model for model in models if model.startswith("hf://")):
+        try:
+            uri = parse_model_uri(text)
+            if isinstance(uri, HfUri):
+                commits.append(f"{uri.repo_id}@{HfApi().model_info(uri.repo_id, revision=uri.revision).sha}")
+        except Exception as error:  # noqa: BLE001 - no cache is the answer to any failure; validate reports it
+            print(f"{TITLE}: no Hugging Face cache for {text}: {type(error).__name__}")
+            return {"key": "", "path": output_path(Path(constants.HF_HUB_CACHE))}
+    digest = hashlib.sha256("\n".join(sorted(commits)).encode("utf-8")).hexdigest()[:20]
+    key = f"mlci-hf-hub-{digest}" if commits else ""
+    return {"key": key, "path": output_path(Path(constants.HF_HUB_CACHE))}
+
+
 # --------------------------------------------------------------------------------------------- main
 
 
@@ -504,8 +542,11 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--override", default="", help="requirements replacing the lock's pins, one per line")
         sub.add_argument("--tool-versions", default="", help="e.g. 'black==24.10.0 ruff==0.8.0' (quality)")
         sub.add_argument("--project", default=None, help="read the tool versions this project pins (quality)")
+        sub.add_argument("--requirements", default="", help="requirements files, separated by spaces")
         sub.add_argument("--venv-root", default=None, help="where venvs go (default: $RUNNER_TEMP)")
     commands_.add_parser("run-quality")
+    hub = commands_.add_parser("hub-cache-key")
+    hub.add_argument("models", nargs="*", help="the model URIs (hf:// ones count)")
     return top
 
 
@@ -522,6 +563,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run-quality":
             return run_quality()
+        if args.command == "hub-cache-key":
+            write_outputs(hub_cache_key(args.models))
+            return 0
         plan = make_plan(args)
         outputs = {"venv": output_path(plan.venv), "python": output_path(plan.python), "key": plan.key}
         for note in plan.notes:
