@@ -346,7 +346,16 @@ def python_identity(python: str) -> str:
     return completed.stdout.strip()
 
 
+def needs_mlflow(models: Iterable[str]) -> bool:
+    """A models:/ or runs:/ URI, or an MLflow model directory: the validation environment with mlflow."""
+    return any(
+        model.startswith(("models:/", "runs:/")) or (Path(model) / "MLmodel").is_file() for model in models if model
+    )
+
+
 def make_plan(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> Plan:
+    if args.env == "validation" and needs_mlflow(args.models):
+        args.env = "mlflow"  # only what the model source needs: a Hugging Face or file model never gets mlflow
     lock = lock_path(args.env)
     lock_text = lock.read_text(encoding="utf-8")
     base = base_python()
@@ -542,6 +551,7 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--override", default="", help="requirements replacing the lock's pins, one per line")
         sub.add_argument("--tool-versions", default="", help="e.g. 'black==24.10.0 ruff==0.8.0' (quality)")
         sub.add_argument("--project", default=None, help="read the tool versions this project pins (quality)")
+        sub.add_argument("--models", nargs="*", default=[], help="validation: the model URIs (mlflow ones add mlflow)")
         sub.add_argument("--requirements", default="", help="requirements files, separated by spaces")
         sub.add_argument("--venv-root", default=None, help="where venvs go (default: $RUNNER_TEMP)")
     commands_.add_parser("run-quality")
@@ -567,7 +577,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             write_outputs(hub_cache_key(args.models))
             return 0
         plan = make_plan(args)
-        outputs = {"venv": output_path(plan.venv), "python": output_path(plan.python), "key": plan.key}
+        outputs = {
+            "env": plan.env,
+            "venv": output_path(plan.venv),
+            "python": output_path(plan.python),
+            "key": plan.key,
+        }
         for note in plan.notes:
             print(f"{args.env}: {note}")
         if args.command == "install":
