@@ -12,8 +12,8 @@ Every action calls it the same way, with its inputs through ``env:``::
 overrides, runner OS and architecture, full Python version), so the cache step can restore the whole venv
 before ``install`` runs; ``install`` then finds the restored venv ready and does nothing, or builds it:
 ``uv pip install --require-hashes --no-deps -r LOCK`` (pip's ``--require-hashes`` when uv is not on PATH),
-then the overrides, which replace the lock's pins for the packages they name (``--override "scikit-learn==1.5.2
-xgboost==2.1.4"``, or ``-r FILE`` lines: one pip argument group per line).
+then the overrides, which replace the lock's pins for the packages they name (``--override
+"scikit-learn==1.5.2 xgboost==2.1.4"``, or ``-r FILE`` lines: one pip argument group per line).
 
 For the quality gate, ``--project DIR`` reads the versions the project pins for black, isort, flake8, bandit
 and ruff (``.pre-commit-config.yaml`` revs first, then a requirements-dev file, then a pyproject.toml
@@ -281,7 +281,10 @@ def project_tool_versions(project: Path, tool_versions: str = "") -> ToolVersion
             if tool not in found.pins:
                 found.pins[tool], found.sources[tool] = version, source
 
-    readers = [(".pre-commit-config.yaml", precommit_versions), (".pre-commit-config.yml", precommit_versions)]
+    readers = [
+        (".pre-commit-config.yaml", precommit_versions),
+        (".pre-commit-config.yml", precommit_versions),
+    ]
     readers += [(name, lambda text: pinned_versions(text.splitlines())) for name in DEV_REQUIREMENT_FILES]
     readers.append(("pyproject.toml", pyproject_versions))
     for name, reader in readers:
@@ -290,7 +293,9 @@ def project_tool_versions(project: Path, tool_versions: str = "") -> ToolVersion
             try:
                 take(reader(path.read_text(encoding="utf-8")), name)
             except (UnicodeDecodeError, ValueError) as error:
-                raise SetupError(f"cannot read the tool versions in {path}: {error}; fix that file.") from None
+                raise SetupError(
+                    f"cannot read the tool versions in {path}: {error}; fix that file."
+                ) from None
     given = split_specs(tool_versions)
     explicit = pinned_versions(given)
     bad = [spec for spec in given if requirement_name(spec) not in explicit]
@@ -349,13 +354,17 @@ def python_identity(python: str) -> str:
 def needs_mlflow(models: Iterable[str]) -> bool:
     """A models:/ or runs:/ URI, or an MLflow model directory: the validation environment with mlflow."""
     return any(
-        model.startswith(("models:/", "runs:/")) or (Path(model) / "MLmodel").is_file() for model in models if model
+        model.startswith(("models:/", "runs:/")) or (Path(model) / "MLmodel").is_file()
+        for model in models
+        if model
     )
 
 
 def make_plan(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> Plan:
     if args.env == "validation" and needs_mlflow(args.models):
-        args.env = "mlflow"  # only what the model source needs: a Hugging Face or file model never gets mlflow
+        args.env = (
+            "mlflow"  # only what the model source needs: a Hugging Face or file model never gets mlflow
+        )
     lock = lock_path(args.env)
     lock_text = lock.read_text(encoding="utf-8")
     base = base_python()
@@ -412,12 +421,16 @@ def installer(python: Path, uv: str | None) -> list[str]:
 
 def commands(plan: Plan, locked: Path, uv: str | None) -> list[list[str]]:
     """The commands that build the venv: create it, the lock (hashes, no resolution), then the overrides."""
-    create = [uv, "venv", "--quiet", "--python", base_python(), str(plan.venv)] if uv else [
-        base_python(),
-        "-m",
-        "venv",
-        str(plan.venv),
-    ]
+    create = (
+        [uv, "venv", "--quiet", "--python", base_python(), str(plan.venv)]
+        if uv
+        else [
+            base_python(),
+            "-m",
+            "venv",
+            str(plan.venv),
+        ]
+    )
     steps = [create, [*installer(plan.python, uv), "--require-hashes", "--no-deps", "-r", str(locked)]]
     if plan.overrides:
         steps.append([*installer(plan.python, uv), *(word for group in plan.overrides for word in group)])
@@ -492,10 +505,11 @@ def run_quality(environ: Mapping[str, str] = os.environ) -> int:
     env = dict(environ)
     env["XDG_CACHE_HOME"] = str(Path(environ.get("RUNNER_TEMP") or ".") / "mlci-cache")
     env["PYTHONPATH"] = str(ROOT / "scripts")
-    if environ.get("MLCI_PROJECT_PYTHON"):
-        env["MLCI_PYTEST_PYTHON"] = environ["MLCI_PROJECT_PYTHON"]  # the project's tests, apart from the tools
+    if environ.get("MLCI_PROJECT_PYTHON"):  # the project's tests run in their own environment
+        env["MLCI_PYTEST_PYTHON"] = environ["MLCI_PROJECT_PYTHON"]
     sys.stdout.flush()
-    return subprocess.run([python, "-m", "mlci", *quality_argv(environ)], env=env, check=False).returncode
+    command = [python, "-m", "mlci", *quality_argv(environ)]
+    return subprocess.run(command, env=env, check=False).returncode  # nosec B603: the venv's python, no shell
 
 
 # --------------------------------------------------------------------------------------------- hub cache
@@ -520,7 +534,9 @@ def hub_cache_key(models: Sequence[str], environ: Mapping[str, str] = os.environ
             uri = parse_model_uri(text)
             if isinstance(uri, HfUri):
                 commits.append(f"{uri.repo_id}@{HfApi().model_info(uri.repo_id, revision=uri.revision).sha}")
-        except Exception as error:  # noqa: BLE001 - no cache is the answer to any failure; validate reports it
+        except (
+            Exception
+        ) as error:  # noqa: BLE001 - no cache is the answer to any failure; validate reports it
             print(f"{TITLE}: no Hugging Face cache for {text}: {type(error).__name__}")
             return {"key": "", "path": output_path(Path(constants.HF_HUB_CACHE))}
     digest = hashlib.sha256("\n".join(sorted(commits)).encode("utf-8")).hexdigest()[:20]
@@ -548,10 +564,14 @@ def parser() -> argparse.ArgumentParser:
     for name in ("plan", "install"):
         sub = commands_.add_parser(name)
         sub.add_argument("--env", required=True, choices=ENVS)
-        sub.add_argument("--override", default="", help="requirements replacing the lock's pins, one per line")
+        sub.add_argument(
+            "--override", default="", help="requirements replacing the lock's pins, one per line"
+        )
         sub.add_argument("--tool-versions", default="", help="e.g. 'black==24.10.0 ruff==0.8.0' (quality)")
         sub.add_argument("--project", default=None, help="read the tool versions this project pins (quality)")
-        sub.add_argument("--models", nargs="*", default=[], help="validation: the model URIs (mlflow ones add mlflow)")
+        sub.add_argument(
+            "--models", nargs="*", default=[], help="validation: the model URIs (mlflow ones add mlflow)"
+        )
         sub.add_argument("--requirements", default="", help="requirements files, separated by spaces")
         sub.add_argument("--venv-root", default=None, help="where venvs go (default: $RUNNER_TEMP)")
     commands_.add_parser("run-quality")

@@ -1,4 +1,4 @@
-"""Real installs by scripts/setup_env.py: uv from the lock, the pip fallback, hashes enforced, restored venvs."""
+"""Real installs by scripts/setup_env.py: uv from the lock, the pip fallback, hashes, restored venvs."""
 
 from __future__ import annotations
 
@@ -61,7 +61,9 @@ def test_uv_installs_the_lock_with_the_projects_black_and_a_second_run_restores_
         text=True,
         check=True,
     ).stdout.split()
-    locked = {e.name: e.version for e in setup_env.parse_lock((setup_env.REQUIREMENTS / "quality.lock").read_text())}
+    locked = {
+        e.name: e.version for e in setup_env.parse_lock((setup_env.REQUIREMENTS / "quality.lock").read_text())
+    }
     assert versions == ["24.10.0", locked["flake8"]]
 
     again = run_setup(tmp_path, "install", "--env", "quality", "--project", str(project), env=env)

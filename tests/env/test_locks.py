@@ -52,8 +52,7 @@ def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def dry_run(lock: Path, python: Path) -> subprocess.CompletedProcess[str]:
     """What installing the lock with --require-hashes would do (uv's cache first, then the index)."""
     return subprocess.run(
-        [uv(), "pip", "install", "--dry-run", "--require-hashes", "--python", str(python),
-         "-r", str(lock)],
+        [uv(), "pip", "install", "--dry-run", "--require-hashes", "--python", str(python), "-r", str(lock)],
         capture_output=True,
         text=True,
         check=False,
@@ -81,7 +80,9 @@ def test_lock_pins_what_its_input_file_pins_with_hashes(env: str) -> None:
         for name, version in direct_pins(REQUIREMENTS / f"{env}.txt").items()
         if name not in locked or locked[name].version != version
     }
-    assert not disagree, f"requirements/{env}.txt and its lock disagree (input, lock): {disagree}; run make lock"
+    assert (
+        not disagree
+    ), f"requirements/{env}.txt and its lock disagree (input, lock): {disagree}; run make lock"
     unhashed = [entry.name for entry in entries if not entry.hashes or not entry.version]
     assert not unhashed, f"entries without an exact pin and a sha256: {unhashed}"
 

@@ -1,4 +1,4 @@
-"""scripts/setup_env.py: what differs by OS, the project's tool versions, overrides, the gate's command line."""
+"""scripts/setup_env.py: what differs by OS, the project's tool versions, overrides, the command line."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ def test_venv_layout_per_os() -> None:
     assert setup_env.venv_python(PureWindowsPath(r"D:\a\_temp\env"), windows=True) == PureWindowsPath(
         r"D:\a\_temp\env\Scripts\python.exe"
     )
-    assert setup_env.venv_python(PurePosixPath("/home/runner/work/_temp/env"), windows=False) == PurePosixPath(
-        "/home/runner/work/_temp/env/bin/python"
-    )
+    assert setup_env.venv_python(
+        PurePosixPath("/home/runner/work/_temp/env"), windows=False
+    ) == PurePosixPath("/home/runner/work/_temp/env/bin/python")
 
 
 def test_step_outputs_use_forward_slashes_that_bash_and_windows_both_take() -> None:
@@ -58,14 +58,20 @@ repos:
 
 
 def test_pre_commit_revs_give_the_tool_versions() -> None:
-    assert setup_env.precommit_versions(PRE_COMMIT) == {"black": "24.10.0", "ruff": "0.8.0", "isort": "5.13.2"}
+    assert setup_env.precommit_versions(PRE_COMMIT) == {
+        "black": "24.10.0",
+        "ruff": "0.8.0",
+        "isort": "5.13.2",
+    }
 
 
 def test_project_pins_pre_commit_first_then_dev_requirements_then_dependency_groups(tmp_path: Path) -> None:
     (tmp_path / ".pre-commit-config.yaml").write_text(PRE_COMMIT, encoding="utf-8")
     (tmp_path / "requirements-dev.txt").write_text("black==23.1.0\nflake8==7.1.1  # lint\nbandit>=1.7\n")
     (tmp_path / "pyproject.toml").write_text(
-        '[dependency-groups]\nlint = ["flake8==6.0.0", "bandit[toml]==1.7.10", {include-group = "x"}]\nx = []\n'
+        "[dependency-groups]\n"
+        'lint = ["flake8==6.0.0", "bandit[toml]==1.7.10", {include-group = "x"}]\n'
+        "x = []\n"
     )
     found = setup_env.project_tool_versions(tmp_path)
     assert found.pins == {
@@ -79,7 +85,11 @@ def test_project_pins_pre_commit_first_then_dev_requirements_then_dependency_gro
     assert found.sources["flake8"] == "requirements-dev.txt"
     assert found.sources["bandit"] == "pyproject.toml"
     given = setup_env.project_tool_versions(tmp_path, "black==24.1.0, ruff==0.9.1")
-    assert (given.pins["black"], given.pins["ruff"], given.sources["ruff"]) == ("24.1.0", "0.9.1", "tool-versions")
+    assert (given.pins["black"], given.pins["ruff"], given.sources["ruff"]) == (
+        "24.1.0",
+        "0.9.1",
+        "tool-versions",
+    )
 
 
 def test_a_project_without_pins_keeps_the_locks_versions(tmp_path: Path) -> None:
@@ -95,7 +105,9 @@ def test_bad_tool_versions_is_one_line_and_exit_2(
     captured = capsys.readouterr()
     assert code == 2
     assert captured.out == ""
-    assert captured.err.count("\n") == 1 and "tool-versions" in captured.err and "black==24.10.0" in captured.err
+    assert (
+        captured.err.count("\n") == 1 and "tool-versions" in captured.err and "black==24.10.0" in captured.err
+    )
 
 
 def plan(tmp_path: Path, *argv: str) -> setup_env.Plan:
