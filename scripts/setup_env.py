@@ -171,7 +171,7 @@ def split_groups(text: str) -> list[list[str]]:
     """Pip argument groups, one per line (``xgboost==2.1.4``, ``-r requirements.txt``); '#' comments out."""
     groups = []
     for line in text.splitlines():
-        words = line.split("#", 1)[0].split() if not line.lstrip().startswith("-") else line.split()
+        words = re.split(r"(?:^|\s)#", line, maxsplit=1)[0].split()
         if words:
             groups.append(words)
     return groups
@@ -463,6 +463,7 @@ def install(plan: Plan, environ: Mapping[str, str] = os.environ) -> str:
                     what = f"mlci's {plan.env} lock"
                 elif "venv" in command[:3]:
                     what = f"the venv {plan.venv}"
+                shutil.rmtree(plan.venv, ignore_errors=True)  # nothing half-built is left to be cached
                 raise SetupError(f"installing {what} failed (see the installer's output above).")
     finally:
         locked.unlink(missing_ok=True)
@@ -516,32 +517,34 @@ def run_quality(environ: Mapping[str, str] = os.environ) -> int:
 
 
 def hub_cache_key(models: Sequence[str], environ: Mapping[str, str] = os.environ) -> dict[str, str]:
-    """The actions/cache key of HF_HUB_CACHE: the commits the Hub resolves the hf:// models to now.
+    """The actions/cache key and path of HF_HUB_CACHE: the commits the Hub resolves the hf:// models to now.
 
     Run by the validation venv's Python (it imports huggingface_hub, and mlci from this script's folder).
     Best effort: a model that is not on the Hub, or a Hub that cannot be asked, gives an empty key (no cache).
     """
+    hub = [model for model in models if model.startswith("hf://")]
+    if not hub:
+        return {"key": "", "path": ""}
     for name in ("HF_TOKEN", "HF_ENDPOINT"):
         if environ.get(f"MLCI_{name}"):
             os.environ[name] = environ[f"MLCI_{name}"]
-    from huggingface_hub import HfApi, constants  # the venv's own; this script's import time stays stdlib
-
-    from mlci.validation.uri import HfUri, parse_model_uri
-
     commits = []
-    for text in (model for model in models if model.startswith("hf://")):
-        try:
+    try:
+        # the venv's own huggingface_hub (this script's import time stays stdlib), asked as a download asks
+        from huggingface_hub import constants, get_hf_file_metadata, hf_hub_url
+
+        from mlci.validation.uri import HfUri, parse_model_uri
+
+        for text in hub:
             uri = parse_model_uri(text)
             if isinstance(uri, HfUri):
-                commits.append(f"{uri.repo_id}@{HfApi().model_info(uri.repo_id, revision=uri.revision).sha}")
-        except (
-            Exception
-        ) as error:  # noqa: BLE001 - no cache is the answer to any failure; validate reports it
-            print(f"{TITLE}: no Hugging Face cache for {text}: {type(error).__name__}")
-            return {"key": "", "path": output_path(Path(constants.HF_HUB_CACHE))}
+                metadata = get_hf_file_metadata(hf_hub_url(uri.repo_id, uri.path, revision=uri.revision))
+                commits.append(f"{uri.repo_id}@{metadata.commit_hash}")
+    except Exception as error:  # noqa: BLE001 - no cache is the answer to any failure; validate reports it
+        print(f"{TITLE}: no Hugging Face cache for {' '.join(hub)}: {type(error).__name__}")
+        return {"key": "", "path": ""}
     digest = hashlib.sha256("\n".join(sorted(commits)).encode("utf-8")).hexdigest()[:20]
-    key = f"mlci-hf-hub-{digest}" if commits else ""
-    return {"key": key, "path": output_path(Path(constants.HF_HUB_CACHE))}
+    return {"key": f"mlci-hf-hub-{digest}", "path": output_path(Path(constants.HF_HUB_CACHE))}
 
 
 # --------------------------------------------------------------------------------------------- main

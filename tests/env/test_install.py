@@ -148,3 +148,4 @@ def test_a_wheel_that_does_not_match_its_hash_is_refused(
     captured = capsys.readouterr()
     assert "installing mlci's quality lock failed" in captured.err
     assert "state=" not in output.read_text(encoding="utf-8")
+    assert not any(output.parent.joinpath("temp").glob("mlci-env-*"))  # nothing half-built left to cache
