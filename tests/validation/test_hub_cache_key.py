@@ -1,4 +1,4 @@
-"""The model-validation action's HF_HUB_CACHE key (scripts/setup_env.py hub-cache-key): the resolved commit."""
+"""The model-validation action's HF_HUB_CACHE key (setup_env.py hub-cache-key): the resolved commit."""
 
 from __future__ import annotations
 
