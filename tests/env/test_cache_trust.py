@@ -1,4 +1,4 @@
-"""The root action's cache trust: lint verdicts saved only by the default branch, pytest apart from the linters.
+"""The root action's cache trust: lint verdicts saved only by the default branch, pytest apart.
 
 The action's steps run with tests/repo/composite.py (the runner's expressions, conditions and outputs; Python
 replaced by a recorder), on a pull request and on a push to the default branch.
