@@ -262,6 +262,9 @@ def pyproject_versions(text: str) -> dict[str, str]:
     return pinned_versions(item for group in groups.values() for item in group if isinstance(item, str))
 
 
+_VERSION = re.compile(r"[0-9][0-9A-Za-z.+!_-]*")  # a PEP 440 version, never an option or a URL
+
+
 @dataclass
 class ToolVersions:
     pins: dict[str, str]  # tool -> version
@@ -278,6 +281,8 @@ def project_tool_versions(project: Path, tool_versions: str = "") -> ToolVersion
 
     def take(versions: Mapping[str, str], source: str) -> None:
         for tool, version in versions.items():
+            if not _VERSION.fullmatch(version):
+                raise SetupError(f"{project / source}: {tool} version {version!r} is not a version; fix it.")
             if tool not in found.pins:
                 found.pins[tool], found.sources[tool] = version, source
 
@@ -304,6 +309,7 @@ def project_tool_versions(project: Path, tool_versions: str = "") -> ToolVersion
             f"tool-versions {' '.join(bad)!r} is not 'TOOL==VERSION' for one of {', '.join(TOOLS)}; "
             "write e.g. 'black==24.10.0 ruff==0.8.0'."
         )
+    take(explicit, "tool-versions")
     for tool, version in explicit.items():
         found.pins[tool], found.sources[tool] = version, "tool-versions"
     return found

@@ -92,6 +92,16 @@ def test_project_pins_pre_commit_first_then_dev_requirements_then_dependency_gro
     )
 
 
+def test_a_rev_that_is_not_a_version_is_refused(tmp_path: Path) -> None:
+    (tmp_path / ".pre-commit-config.yaml").write_text(
+        "repos:\n- repo: https://github.com/psf/black\n  rev: 24.1.0 --index-url http://evil.invalid\n"
+    )
+    with pytest.raises(
+        setup_env.SetupError, match=r"\.pre-commit-config\.yaml: black version .* is not a version"
+    ):
+        setup_env.project_tool_versions(tmp_path)
+
+
 def test_a_project_without_pins_keeps_the_locks_versions(tmp_path: Path) -> None:
     assert setup_env.project_tool_versions(tmp_path).pins == {}
 
