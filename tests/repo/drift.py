@@ -54,7 +54,7 @@ URI_STAND_IN = "s3://mlci-output/{name}"
 
 
 #: inputs whose value the action's scripts check for shape: the marker goes inside a value of that shape
-SHAPED = {"tool-versions": "black=={}"}
+SHAPED = {"tool-versions": "black==0.{}"}
 
 
 def marker(name: str) -> str:
