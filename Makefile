@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 TOOLS := .tools/node_modules/.package-lock.json
 
-.PHONY: help test demo lint typecheck tools fix bench docs clean
+.PHONY: help test demo lint typecheck tools fix bench docs lock clean
 
 help:
 	@echo "make demo    run the main job on embedded defaults (creates $(VENV))"
@@ -22,6 +22,7 @@ help:
 	@echo "make fix     apply black and isort to this repository"
 	@echo "make bench   run the benchmarks in bench/"
 	@echo "make docs    rewrite the generated tables in docs/ from the action and workflow files"
+	@echo "make lock    rewrite the hashed locks requirements/*.lock from requirements/*.txt (UPGRADE=--upgrade)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +64,16 @@ bench: $(DEV)
 
 docs: $(RUNTIME)
 	$(BIN)/python scripts/gen_docs.py
+
+# One hashed lock per action environment, for every OS, Python 3.11 and newer (what the pins support).
+LOCK_ENVS := quality validation mlflow training training-validation
+LOCK_PYTHON := 3.11
+UPGRADE ?=
+lock: $(DEV)
+	@for env in $(LOCK_ENVS); do \
+	  $(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version $(LOCK_PYTHON) $(UPGRADE) \
+	    requirements/$$env.txt -o requirements/$$env.lock || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .tools/node_modules

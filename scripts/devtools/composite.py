@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess  # nosec B404: runs the action's own scripts in a temporary directory
 import sys
 from collections.abc import Callable, Mapping
@@ -201,7 +202,10 @@ class Machine:
             (self.recorder / name).chmod(0o755)
 
     def reset(self) -> None:
+        """A new job: GitHub empties RUNNER_TEMP between jobs (an environment built there is gone)."""
         self.log_file.unlink(missing_ok=True)
+        shutil.rmtree(self.temp, ignore_errors=True)
+        self.temp.mkdir(parents=True)
         for path in self.files.values():
             path.write_text("", encoding="utf-8")
 

@@ -53,9 +53,13 @@ _CANDIDATES = ["7", "0.25", "accuracy: 0.5", "flake8"]
 URI_STAND_IN = "s3://mlci-output/{name}"
 
 
+#: inputs whose value the action's scripts check for shape: the marker goes inside a value of that shape
+SHAPED = {"tool-versions": "black==0.{}"}
+
+
 def marker(name: str) -> str:
     """A value no other input's marker contains (input names are kebab-case: no dots)."""
-    return f"mlci.{name}.sample"
+    return SHAPED.get(name, "{}").format(f"mlci.{name}.sample")
 
 
 @dataclass

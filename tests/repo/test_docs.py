@@ -75,6 +75,8 @@ def test_a_changed_action_makes_its_page_stale(tmp_path: Path) -> None:
     for name in (
         "action.yml",
         "requirements/quality.txt",
+        "requirements/quality.lock",
+        "scripts/setup_env.py",
         ".github/workflows/python-quality.yml",
         "docs/quality.md",
     ):

@@ -11,8 +11,13 @@ from devtools.composite import run_composite
 from training.tree_helpers import EXAMPLES
 
 ACTION = Path(__file__).resolve().parents[2] / "actions" / "continuous-training" / "action.yml"
-# The steps that set up Python are not run: this interpreter (with the requirements installed) stands in.
-GIVEN = {"python": {"python-path": sys.executable}, "install": {"python": sys.executable}}
+# The steps that set up Python and its environment are not run: this interpreter (with the requirements
+# installed) stands in.
+GIVEN = {
+    "python": {"python-path": sys.executable},
+    **{step: {} for step in ("uv", "plan", "restore-env", "save-env")},
+    "install": {"python": sys.executable},
+}
 
 
 def test_local_launcher_syncs_trains_and_validates(tmp_path: Path) -> None:

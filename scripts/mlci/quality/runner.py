@@ -103,8 +103,10 @@ def execute(module: str, argv: Sequence[str], cwd: Path, extra_env: dict[str, st
     # -P: the project's own top-level packages (a json/ or types/ folder) must not shadow the standard
     # library inside a linter; pytest keeps `python -m pytest`'s rootdir on sys.path.
     isolation = [] if module == "pytest" else ["-P"]
+    # MLCI_PYTEST_PYTHON: the project's own environment (the root action's), apart from the linters'
+    python = (os.environ.get("MLCI_PYTEST_PYTHON") if module == "pytest" else None) or sys.executable
     completed = subprocess.run(  # nosec B603: our interpreter, argument list, no shell
-        [sys.executable, *isolation, "-m", module, *argv],
+        [python, *isolation, "-m", module, *argv],
         cwd=cwd,
         capture_output=True,
         text=True,
