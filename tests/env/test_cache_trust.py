@@ -1,6 +1,6 @@
 """The root action's cache trust: lint verdicts saved only by the default branch, pytest apart.
 
-The action's steps run with tests/repo/composite.py (the runner's expressions, conditions and outputs; Python
+The action's steps run with scripts/devtools/composite.py (the runner's expressions, conditions and outputs; Python
 replaced by a recorder), on a pull request and on a push to the default branch.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from repo.composite import Machine, Result, Runner
+from devtools.composite import Machine, Result, Runner
 
 ACTION = Path(__file__).resolve().parents[2] / "action.yml"
 
