@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlci.validation.thresholds import LOWER_IS_BETTER, Check, Threshold, metric_value
+from mlci.validation.metrics import METRICS
+from mlci.validation.thresholds import Check, Threshold, metric_value
 
 DEFAULT_COMPARED: tuple[tuple[str | None, str], ...] = ((None, "accuracy"), ("macro avg", "f1-score"))
 
 
 def compared_metrics(thresholds: list[Threshold]) -> list[tuple[str | None, str]]:
     """(class or average or None, metric) pairs to compare, in a stable order, without duplicates."""
-    named = [(t.key, t.metric) for t in thresholds if t.metric != "support"]
+    named = [(t.key, t.metric) for t in thresholds if not METRICS[t.metric].is_count]
     return list(dict.fromkeys([*named, *DEFAULT_COMPARED]))
 
 
@@ -49,9 +50,10 @@ def check_regressions(
                 )
             )
             continue
-        worse_by = value - reference if metric in LOWER_IS_BETTER else reference - value
+        lower = METRICS[metric].lower_is_better
+        worse_by = value - reference if lower else reference - value
         passed = worse_by <= max_regression
-        direction = "above" if metric in LOWER_IS_BETTER else "below"
+        direction = "above" if lower else "below"
         verdict = "within" if passed else "more than"
         checks.append(
             Check(
@@ -61,7 +63,7 @@ def check_regressions(
                 value=value,
                 threshold=(
                     f"<= {reference:.4f} + {max_regression:g}"
-                    if metric in LOWER_IS_BETTER
+                    if lower
                     else f">= {reference:.4f} - {max_regression:g}"
                 ),
                 key=key,

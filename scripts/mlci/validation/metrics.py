@@ -20,16 +20,123 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
 
-#: metrics computed from predicted probabilities (they need ``predict_proba`` and cost a second prediction)
-PROBA_METRICS = ("roc_auc", "log_loss")
-#: metrics computed from the confusion matrix besides classification_report
-CONFUSION_EXTRAS = ("balanced_accuracy", "matthews_corrcoef")
+#: the averages classification_report adds after the classes
+AVERAGES = ("macro avg", "weighted avg")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric mlci knows: where it sits in the report, its range, how to compute and resample it.
+
+    ``per_class`` metrics sit under each class and average (``metrics["True"]["f1-score"]``), the others
+    at the top (``metrics["accuracy"]``). ``from_counts`` computes the metric from a stack of confusion
+    matrices (shape ``(B, k, k)``: true x predicted): per class ``(B, k)``, else ``(B,)``; that is how a
+    confusion-matrix metric is resampled (and how a paired difference is formed). A metric with ``point``
+    gets its reported value from scikit-learn on the replayed matrix; one without comes from
+    ``classification_report`` (per class, accuracy) or from the probability accumulator (``needs_proba``).
+    """
+
+    name: str
+    per_class: bool = False
+    needs_proba: bool = False
+    lower_is_better: bool = False
+    low: float = 0.0
+    high: float = 1.0
+    is_count: bool = False  # support: a count, not a score (no interval, no baseline comparison)
+    point: Callable[..., Any] | None = None
+    from_counts: Callable[[np.ndarray], np.ndarray] | None = None
+
+    @property
+    def range_text(self) -> str:
+        return f"[{self.low:g}, {self.high:g}]"
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den, 0 where den is 0 (scikit-learn's zero_division default)."""
+    import numpy as np
+
+    return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape), where=den != 0)
+
+
+def _tp(c: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return np.diagonal(c, axis1=-2, axis2=-1).astype(np.float64)
+
+
+def _precision(c: np.ndarray) -> np.ndarray:
+    return _ratio(_tp(c), c.sum(axis=-2))
+
+
+def _recall(c: np.ndarray) -> np.ndarray:
+    return _ratio(_tp(c), c.sum(axis=-1))
+
+
+def _f1(c: np.ndarray) -> np.ndarray:
+    return _ratio(2 * _tp(c), c.sum(axis=-2) + c.sum(axis=-1))
+
+
+def _support(c: np.ndarray) -> np.ndarray:
+    return c.sum(axis=-1).astype(float)
+
+
+def _accuracy(c: np.ndarray) -> np.ndarray:
+    return _ratio(_tp(c).sum(axis=-1), c.sum(axis=(-2, -1)))
+
+
+def _balanced_accuracy(c: np.ndarray) -> np.ndarray:
+    """Mean recall over the classes that have true rows (as balanced_accuracy_score)."""
+    true = c.sum(axis=-1)
+    return _ratio(_recall(c).sum(axis=-1), (true > 0).sum(axis=-1))
+
+
+def _mcc(c: np.ndarray) -> np.ndarray:
+    """Matthews' multiclass correlation, as matthews_corrcoef computes it from the confusion matrix."""
+    import numpy as np
+
+    c = c.astype(np.float64)
+    t, p = c.sum(axis=-1), c.sum(axis=-2)
+    n, correct = c.sum(axis=(-2, -1)), _tp(c).sum(axis=-1)
+    cov_tp = correct * n - (t * p).sum(axis=-1)
+    cov_pp = n**2 - (p * p).sum(axis=-1)
+    cov_tt = n**2 - (t * t).sum(axis=-1)
+    return _ratio(cov_tp, np.sqrt(cov_tt * cov_pp))
+
+
+def _sklearn(name: str) -> Callable[..., Any]:
+    def call(y_true: Any, y_pred: Any, sample_weight: Any) -> Any:
+        import sklearn.metrics
+
+        return getattr(sklearn.metrics, name)(y_true, y_pred, sample_weight=sample_weight)
+
+    return call
+
+
+#: every metric, in the order reports show them; a new metric is one entry here
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric("precision", per_class=True, from_counts=_precision),
+        Metric("recall", per_class=True, from_counts=_recall),
+        Metric("f1-score", per_class=True, from_counts=_f1),
+        Metric("support", per_class=True, is_count=True, high=math.inf, from_counts=_support),
+        Metric("accuracy", from_counts=_accuracy),
+        Metric("balanced_accuracy", point=_sklearn("balanced_accuracy_score"), from_counts=_balanced_accuracy),
+        Metric("matthews_corrcoef", low=-1.0, point=_sklearn("matthews_corrcoef"), from_counts=_mcc),
+        Metric("roc_auc", needs_proba=True),
+        Metric("log_loss", needs_proba=True, lower_is_better=True, high=math.inf),
+    )
+}
+CLASS_METRICS = tuple(name for name, m in METRICS.items() if m.per_class)
+SCALAR_METRICS = tuple(name for name, m in METRICS.items() if not m.per_class)
+PROBA_METRICS = tuple(name for name, m in METRICS.items() if m.needs_proba)
 
 
 class ConfusionCounter:
@@ -122,19 +229,17 @@ def _recorded(call: Any, notes: list[str]) -> Any:
 
 
 def confusion_metrics(labels: list[Any], matrix: np.ndarray, notes: list[str]) -> dict[str, Any]:
-    """classification_report(output_dict=True) plus balanced accuracy and MCC, from a confusion matrix."""
-    from sklearn.metrics import balanced_accuracy_score, classification_report, matthews_corrcoef
+    """classification_report(output_dict=True) plus every registered confusion metric, from a matrix."""
+    from sklearn.metrics import classification_report
 
     y_true, y_pred, weight = _replay(labels, matrix)
     report = _recorded(
         lambda: classification_report(y_true, y_pred, sample_weight=weight, output_dict=True), notes
     )
-    report["balanced_accuracy"] = float(
-        _recorded(lambda: balanced_accuracy_score(y_true, y_pred, sample_weight=weight), notes)
-    )
-    report["matthews_corrcoef"] = float(
-        _recorded(lambda: matthews_corrcoef(y_true, y_pred, sample_weight=weight), notes)
-    )
+    for metric in METRICS.values():
+        if metric.point is not None:
+            point = metric.point
+            report[metric.name] = float(_recorded(lambda: point(y_true, y_pred, weight), notes))
     return report
 
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from mlci import gha
 from mlci.validation.runner import ValidationResult
-from mlci.validation.thresholds import AVERAGES, CLASS_METRICS, SCALAR_METRICS, Check
+from mlci.validation.metrics import AVERAGES, CLASS_METRICS, SCALAR_METRICS
+from mlci.validation.thresholds import Check
 
 Table = Callable[[Sequence[str], Sequence[Sequence[object]]], str]
 

@@ -11,10 +11,13 @@
 Keys are read as written: YAML would turn ``False`` into a boolean and ``2`` into an integer, but the report
 names classes by their text (``"False"``, ``"2"``), so the text is kept (``true``/``false`` in any case match
 ``True``/``False``). Quote a value that starts with ``>`` (YAML reads a bare ``>`` as a folded block).
+A key written twice, a NaN or infinite bound, text after the number (``"> 0.9 # strict"``: a comment inside
+quotes is text) and a bound outside the metric's range (``1.5`` for accuracy) are refused, naming the key.
 """
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable
@@ -23,13 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from mlci.errors import UserError
-from mlci.validation.metrics import CONFUSION_EXTRAS, PROBA_METRICS
+from mlci.validation.metrics import AVERAGES, CLASS_METRICS, METRICS, SCALAR_METRICS
 
-CLASS_METRICS = ("precision", "recall", "f1-score", "support")
-AVERAGES = ("macro avg", "weighted avg")
-SCALAR_METRICS = ("accuracy", *CONFUSION_EXTRAS, *PROBA_METRICS)
-#: metrics where smaller is better
-LOWER_IS_BETTER = frozenset({"log_loss"})
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
     ">=": operator.ge,
@@ -90,8 +88,15 @@ class Check:
 # --------------------------------------------------------------------------------------------- parsing
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: Any, line: int) -> None:
+        super().__init__(key, line)
+        self.key, self.line = key, line
+
+
 def _raw_key_loader() -> type:
-    """A SafeLoader that keeps mapping keys as written (``False`` stays the text "False")."""
+    """A SafeLoader that keeps mapping keys as written (``False`` stays the text "False") and refuses a key
+    written twice in one mapping (YAML 1.2 requires keys to be unique; PyYAML keeps the last silently)."""
     import yaml
 
     class RawKeyLoader(yaml.SafeLoader):
@@ -105,6 +110,8 @@ def _raw_key_loader() -> type:
                 key = key_node.value
             else:
                 key = loader.construct_object(key_node, deep=True)
+            if key in mapping:
+                raise _DuplicateKey(key, key_node.start_mark.line + 1)
             mapping[key] = loader.construct_object(value_node, deep=True)
         return mapping
 
@@ -129,8 +136,24 @@ def _read_text(value: str, flag: str) -> tuple[str, str]:
     return value, flag
 
 
-def _bound(text: Any, name: str, where: str) -> tuple[str, float]:
-    """``"> 0.95"`` -> (">", 0.95); a bare number means ``>=``."""
+def _bound(text: Any, name: str, metric: str, where: str) -> tuple[str, float]:
+    """``"> 0.95"`` -> (">", 0.95); a bare number means ``>=``; UserError for NaN or a bound outside the
+    metric's range."""
+    op, bound = _parse_bound(text, name, where)
+    known = METRICS[metric]
+    if not math.isfinite(bound):
+        shown = "NaN" if math.isnan(bound) else f"{bound:g}"
+        raise UserError(f"{where}: {name}: the bound is {shown}; give a number such as 0.9.", title=_TITLE)
+    if not known.low <= bound <= known.high:
+        raise UserError(
+            f"{where}: {name}: the bound {bound:g} is outside the range of {metric} {known.range_text}; "
+            f"give a number in that range.",
+            title=_TITLE,
+        )
+    return op, bound
+
+
+def _parse_bound(text: Any, name: str, where: str) -> tuple[str, float]:
     if isinstance(text, bool) or not isinstance(text, (int, float, str)):
         raise UserError(
             f'{where}: {name}: expected a bound such as "> 0.9" or 0.9, got {text!r}.', title=_TITLE
@@ -146,15 +169,13 @@ def _bound(text: Any, name: str, where: str) -> tuple[str, float]:
             title=_TITLE,
         )
     try:
-        return op, float(match["number"]) if match else float("nan")
+        if match is None:
+            raise ValueError(text)
+        return op, float(match["number"])
     except ValueError:
         raise UserError(
             f"{where}: {name}: {text!r} holds no number after the operator.", title=_TITLE
         ) from None
-
-
-def _metric_names(key: str | None) -> tuple[str, ...]:
-    return SCALAR_METRICS if key is None else CLASS_METRICS
 
 
 def parse_thresholds(value: str, flag: str = "--thresholds") -> list[Threshold]:
@@ -165,6 +186,11 @@ def parse_thresholds(value: str, flag: str = "--thresholds") -> list[Threshold]:
     try:
         # _raw_key_loader() is a SafeLoader subclass: no object is ever constructed from the text.
         data = yaml.load(text, Loader=_raw_key_loader())  # nosec B506
+    except _DuplicateKey as dup:
+        raise UserError(
+            f"{where}: duplicate key '{dup.key}' (line {dup.line}): each key may appear once; keep one.",
+            title=_TITLE,
+        ) from None
     except yaml.YAMLError as exc:
         problem = str(exc).replace("\n", " ")
         raise UserError(f"{where}: not valid YAML: {problem}", title=_TITLE) from None
@@ -177,7 +203,7 @@ def parse_thresholds(value: str, flag: str = "--thresholds") -> list[Threshold]:
     for raw_key, spec in data.items():
         key = str(raw_key)
         if key in SCALAR_METRICS:
-            op, bound = _bound(spec, key, where)
+            op, bound = _bound(spec, key, key, where)
             thresholds.append(Threshold(None, key, op, bound))
             continue
         if not isinstance(spec, dict):
@@ -194,7 +220,7 @@ def parse_thresholds(value: str, flag: str = "--thresholds") -> list[Threshold]:
                     f"{', '.join(CLASS_METRICS)}.",
                     title=_TITLE,
                 )
-            op, bound = _bound(bound_text, f"{key} {metric}", where)
+            op, bound = _bound(bound_text, f"{key} {metric}", metric, where)
             thresholds.append(Threshold(key, metric, op, bound))
     return thresholds
 
