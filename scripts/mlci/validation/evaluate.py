@@ -17,6 +17,7 @@ from mlci.errors import UserError
 from mlci.validation.data import Dataset, column_values
 from mlci.validation.loading import LoadedModel
 from mlci.validation.metrics import ConfusionCounter, ProbaAccumulator, confusion_metrics
+from mlci.validation.statistics import Draws, IntervalSpec, confusion_draws, intervals, paired_draws, proba_draws
 
 if TYPE_CHECKING:
     import numpy as np
@@ -33,6 +34,7 @@ class Task:
     mask: np.ndarray | None = None  # test rows (None: every row)
     proba_metrics: frozenset[str] = frozenset()
     chunk_rows: int = 200_000
+    intervals: IntervalSpec = IntervalSpec()
 
 
 @dataclass
@@ -54,6 +56,9 @@ class Evaluation:
     confusion: list[list[int]] = field(default_factory=list)
     problem: str | None = None
     notes: list[str] = field(default_factory=list)
+    intervals: dict[str, Any] = field(default_factory=dict)  # keyed like metrics: [low, high]
+    draws: Draws = field(default_factory=dict, repr=False)  # bootstrap draws behind the intervals
+    paired: Draws = field(default_factory=dict, repr=False)  # candidate - baseline draws, same rows
 
 
 @dataclass
@@ -154,18 +159,20 @@ class _ModelRun:
         if text not in self.notes:
             self.notes.append(text)
 
-    def feed(self, batch: pa.RecordBatch, y_true: np.ndarray, task: Task) -> None:
+    def feed(self, batch: pa.RecordBatch, y_true: np.ndarray, task: Task) -> np.ndarray | None:
+        """Predict one chunk and count it; the predictions as counted (None when unusable)."""
         if self.problem is not None:
-            return
+            return None
         X = self.model_input(batch)
         predictions = self.predict(X, len(y_true))
         if predictions is None:
-            return
+            return None
         if task.positive_label is not None and predictions.dtype.kind != "b":
             predictions = predictions == coerce_label(task.positive_label, predictions)
         self.counter.update(y_true, predictions)
         if self.proba is not None:
             self._feed_proba(self.proba, X, y_true)
+        return predictions
 
     def _feed_proba(self, accumulator: ProbaAccumulator, X: Any, y_true: np.ndarray) -> None:
         import numpy as np
@@ -187,7 +194,7 @@ class _ModelRun:
             )
             self.proba = None
 
-    def finish(self, known: set[Any]) -> Evaluation:
+    def finish(self, known: set[Any], spec: IntervalSpec) -> Evaluation:
         result = Evaluation(where=self.candidate.where, notes=self.notes, problem=self.problem)
         if self.problem is not None:
             return result
@@ -211,6 +218,11 @@ class _ModelRun:
             result.metrics = confusion_metrics(labels, matrix, self.notes)
         if self.proba is not None:
             result.metrics.update(self.proba.results(self.notes))
+        if labels:
+            result.draws = confusion_draws(result.labels, matrix, spec)
+        if self.proba is not None:
+            result.draws.update(proba_draws(self.proba, spec))
+        result.intervals = intervals(result.draws, spec)
         return result
 
 
@@ -240,6 +252,7 @@ def evaluate(
         dict.fromkeys([c for candidate in candidates for c in candidate.features] + [dataset.target])
     )
     summary = DataSummary()
+    joint = ConfusionCounter(ways=3) if len(runs) == 2 else None  # paired: (true, candidate, baseline)
     known: set[Any] = set()
     offset = 0
     for batch in dataset.batches(columns, task.chunk_rows):
@@ -256,8 +269,9 @@ def evaluate(
         if task.positive_label is not None:
             y_true = y_true == coerce_label(task.positive_label, y_true)
         summary.evaluated_rows += len(y_true)
-        for run in runs:
-            run.feed(batch, y_true, task)
+        predicted = [run.feed(batch, y_true, task) for run in runs]
+        if joint is not None:
+            _count_pairs(joint, y_true, predicted)
         log.debug("evaluated %d of %d rows", summary.evaluated_rows, summary.rows)
     known.discard(None)
     summary.labels = [str(label) for label in _sorted_labels(known)]
@@ -271,4 +285,20 @@ def evaluate(
         known = {False, True}
     if summary.evaluated_rows == 0:
         raise UserError(f"--data {dataset.spec.text}: there are no rows to evaluate.")
-    return [run.finish(known) for run in runs], summary
+    evaluations = [run.finish(known, task.intervals) for run in runs]
+    if joint is not None and joint.labels:
+        try:
+            labels, counts = joint.sorted()
+        except TypeError:  # labels of different types: the sanity check says so
+            return evaluations, summary
+        evaluations[0].paired = paired_draws([str(label) for label in labels], counts, task.intervals)
+    return evaluations, summary
+
+
+def _count_pairs(joint: ConfusionCounter, y_true: np.ndarray, predicted: list[np.ndarray | None]) -> None:
+    candidate, baseline = predicted
+    if candidate is not None and baseline is not None:
+        try:
+            joint.update(y_true, candidate, baseline)
+        except TypeError:  # labels of different types: the sanity check says so
+            pass

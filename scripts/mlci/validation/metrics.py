@@ -140,14 +140,19 @@ PROBA_METRICS = tuple(name for name, m in METRICS.items() if m.needs_proba)
 
 
 class ConfusionCounter:
-    """Counts of (true label, predicted label) pairs; labels are discovered as chunks arrive."""
+    """Counts of (true label, predicted label) pairs; labels are discovered as chunks arrive.
 
-    def __init__(self) -> None:
+    ``ways=3`` counts (true, candidate's prediction, baseline's prediction) triples over one set of labels:
+    the table a paired comparison resamples.
+    """
+
+    def __init__(self, ways: int = 2) -> None:
         import numpy as np
 
+        self.ways = ways
         self.labels: list[Any] = []
         self._index: dict[Any, int] = {}
-        self.counts = np.zeros((0, 0), dtype=np.int64)
+        self.counts = np.zeros((0,) * ways, dtype=np.int64)
 
     def _codes(self, values: np.ndarray) -> np.ndarray:
         """Map labels to indices: the few distinct labels are mapped in Python, the rows in bulk."""
@@ -188,23 +193,26 @@ class ConfusionCounter:
             self.labels.append(value)
         return index
 
-    def update(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
+    def update(self, *values: np.ndarray) -> None:
+        """Count one chunk: ``update(y_true, y_pred)`` (or three arrays with ``ways=3``)."""
         import numpy as np
 
-        true_codes, pred_codes = self._codes(y_true), self._codes(y_pred)
+        codes = [self._codes(column) for column in values]
         k = len(self.labels)
+        shape = (k,) * self.ways
         if self.counts.shape[0] < k:
-            grown = np.zeros((k, k), dtype=np.int64)
-            grown[: self.counts.shape[0], : self.counts.shape[1]] = self.counts
+            grown = np.zeros(shape, dtype=np.int64)
+            grown[tuple(slice(0, n) for n in self.counts.shape)] = self.counts
             self.counts = grown
-        self.counts += np.bincount(true_codes * k + pred_codes, minlength=k * k).reshape(k, k)
+        flat = np.ravel_multi_index(tuple(codes), shape)
+        self.counts += np.bincount(flat, minlength=k**self.ways).reshape(shape)
 
     def sorted(self) -> tuple[list[Any], np.ndarray]:
-        """Labels in scikit-learn's order (sorted) and the matrix in that order; TypeError on mixed types."""
+        """Labels in scikit-learn's order (sorted) and the counts in that order; TypeError on mixed types."""
         import numpy as np
 
         order = sorted(range(len(self.labels)), key=lambda i: self.labels[i])
-        return [self.labels[i] for i in order], self.counts[np.ix_(order, order)]
+        return [self.labels[i] for i in order], self.counts[np.ix_(*[order] * self.ways)]
 
 
 def _replay(labels: list[Any], matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -282,13 +290,17 @@ class ScoreTable:
         self._merged = self._compress(scores, pos, pos + neg)
         self._pending, self._pending_size = [], 0
 
+    def table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Distinct scores (sorted) with their positive and negative counts."""
+        self._merge()
+        return self._merged
+
     def roc_auc(self, notes: list[str]) -> float | None:
         """roc_auc_score over every row added, or None (with a note) when one side has no rows."""
         import numpy as np
         from sklearn.metrics import roc_auc_score
 
-        self._merge()
-        scores, pos, neg = self._merged
+        scores, pos, neg = self.table()
         if not (pos.sum() > 0 and neg.sum() > 0):
             notes.append("roc_auc is undefined: the evaluated rows hold only one class.")
             return None
@@ -306,6 +318,7 @@ class ProbaAccumulator:
     classes: list[Any]
     want: frozenset[str]
     loss_sum: float = 0.0
+    loss_sq_sum: float = 0.0  # for the interval of log_loss
     rows: int = 0
     unknown_rows: int = 0
     tables: dict[int, ScoreTable] = field(default_factory=dict)
@@ -330,7 +343,9 @@ class ProbaAccumulator:
         if "log_loss" in self.want:
             eps = np.finfo(proba.dtype).eps
             p_true = np.clip(proba[np.arange(len(y_true)), columns], eps, 1 - eps)
-            self.loss_sum += math.fsum(-np.log(p_true[known]))
+            losses = -np.log(p_true[known])
+            self.loss_sum += math.fsum(losses)
+            self.loss_sq_sum += float(np.dot(losses, losses))
         if "roc_auc" in self.want:
             # Binary: the greater label's probability only, as roc_auc_score(y, proba[:, 1]) reads it.
             scored = [1] if len(self.classes) == 2 else range(len(self.classes))

@@ -12,14 +12,22 @@ from pathlib import Path
 from typing import Any
 
 from mlci.errors import UserError
-from mlci.validation.baseline import check_regressions, compared_metrics
+from mlci.validation.baseline import Comparison, check_regressions, compare, compared_metrics
 from mlci.validation.data import Dataset, parse_data_spec
 from mlci.validation.evaluate import Candidate, Evaluation, Task, coerce_label, evaluate
 from mlci.validation.loading import LoadedModel, Trust, load_model
 from mlci.validation.metrics import PROBA_METRICS
 from mlci.validation.sources import fetch
 from mlci.validation.split import holdout_mask
-from mlci.validation.thresholds import Check, Threshold, check_thresholds, parse_thresholds, resolve_keys
+from mlci.validation.statistics import IntervalSpec, low_support
+from mlci.validation.thresholds import (
+    Check,
+    Gate,
+    Threshold,
+    check_thresholds,
+    parse_thresholds,
+    resolve_keys,
+)
 from mlci.validation.uri import ModelUri, parse_model_uri
 
 
@@ -43,6 +51,20 @@ class Options:
     trust_pickle: bool = False
     mlflow_tracking_uri: str | None = None
     chunk_rows: int = 200_000
+    gate: str = "point"  # point | confident
+    strict: bool = False  # with --gate confident: an inconclusive check fails
+    confidence: float = 0.95
+    resamples: int = 1000
+    seed: int = 0
+    min_support: int = 30
+
+    @property
+    def interval_spec(self) -> IntervalSpec:
+        return IntervalSpec(self.confidence, self.resamples, self.seed, self.min_support)
+
+    @property
+    def gate_rule(self) -> Gate:
+        return Gate(self.gate, self.strict, self.confidence)
 
 
 @dataclass
@@ -64,6 +86,9 @@ class ValidationResult:
     baseline: ModelReport | None = None
     baseline_evaluation: Evaluation | None = None
     warnings: list[str] = field(default_factory=list)  # about the run itself (e.g. a split that changes)
+    comparisons: list[Comparison] = field(default_factory=list)  # against the baseline
+    interval_spec: IntervalSpec = IntervalSpec()
+    gate: Gate = Gate()
 
     @property
     def all_warnings(self) -> list[str]:
@@ -76,6 +101,10 @@ class ValidationResult:
         return all(check.passed for check in self.checks)
 
     @property
+    def inconclusive(self) -> list[Check]:
+        return [check for check in self.checks if check.inconclusive]
+
+    @property
     def failed(self) -> list[Check]:
         return [check for check in self.checks if not check.passed]
 
@@ -86,6 +115,9 @@ class ValidationResult:
             "model": {**self.model.identity, "warnings": self.model.warnings},
             "data": self.data,
             "metrics": self.evaluation.metrics,
+            "intervals": self.evaluation.intervals,
+            "interval_method": self.interval_spec.describe(),
+            "gate": {"mode": self.gate.mode, "strict": self.gate.strict},
             "confusion_matrix": {"labels": self.evaluation.labels, "matrix": self.evaluation.confusion},
             "checks": [check.to_json() for check in self.checks],
             "notes": self.evaluation.notes,
@@ -97,6 +129,8 @@ class ValidationResult:
                     **self.baseline.identity,
                     "warnings": self.baseline.warnings,
                     "metrics": self.baseline_evaluation.metrics,
+                    "intervals": self.baseline_evaluation.intervals,
+                    "comparisons": [comparison.to_json() for comparison in self.comparisons],
                 }
             ),
         }
@@ -105,6 +139,10 @@ class ValidationResult:
 def _validate_options(options: Options) -> None:
     if options.stratify and options.test_size is None:
         raise UserError("--stratify splits the data: give --test-size too (e.g. --test-size 0.25).")
+    if options.strict and options.gate != "confident":
+        raise UserError("--strict fails inconclusive checks, which only --gate confident has: add it.")
+    if not 0 < options.confidence < 1:
+        raise UserError(f"--confidence {options.confidence:g}: give a level between 0 and 1, e.g. 0.95.")
     if options.baseline and options.max_regression is None:
         raise UserError(
             "--baseline needs --max-regression DELTA: how far below the baseline a metric may fall."
@@ -193,24 +231,32 @@ def _sanity(evaluation: Evaluation, rows: int) -> Check:
 
 def _checks(
     options: Options, thresholds: list[Threshold], evaluations: list[Evaluation], rows: int
-) -> list[Check]:
+) -> tuple[list[Check], list[Comparison]]:
     """The sanity check, one check per threshold, and one per baseline comparison."""
-    evaluation = evaluations[0]
+    evaluation, gate = evaluations[0], options.gate_rule
     if evaluation.metrics:
         thresholds = resolve_keys(thresholds, evaluation.labels)
-    checks = [_sanity(evaluation, rows), *check_thresholds(thresholds, evaluation.metrics)]
+    checks = [
+        _sanity(evaluation, rows),
+        *check_thresholds(thresholds, evaluation.metrics, evaluation.intervals, gate),
+    ]
+    comparisons: list[Comparison] = []
     if len(evaluations) > 1:
         baseline = evaluations[1]
         if baseline.problem:
             raise UserError(f"--baseline {options.baseline}: {baseline.problem}")
         allowed = options.max_regression or 0.0  # given: _validate_options checked it
+        draws = (evaluation.paired, evaluation.draws, baseline.draws)
         pairs = compared_metrics(thresholds)
-        checks += check_regressions(evaluation.metrics, baseline.metrics, pairs, allowed)
-    return checks
+        comparisons = compare(evaluation.metrics, baseline.metrics, pairs, draws, options.interval_spec)
+        checks += check_regressions(comparisons, allowed, gate)
+    return checks, comparisons
 
 
 def validate(options: Options) -> ValidationResult:
     """Run a validation; UserError for bad input, a result (passed or not) otherwise."""
+    import numpy as np
+
     _validate_options(options)
     thresholds: list[Threshold] = parse_thresholds(options.thresholds) if options.thresholds else []
     spec = parse_data_spec(options.data)
@@ -232,6 +278,7 @@ def validate(options: Options) -> ValidationResult:
             mask=_mask(options, dataset, warnings),
             proba_metrics=proba_metrics,
             chunk_rows=options.chunk_rows,
+            intervals=options.interval_spec,
         )
         evaluations, summary = evaluate(candidates, dataset, task)
 
@@ -247,11 +294,18 @@ def validate(options: Options) -> ValidationResult:
         "evaluated_rows": summary.evaluated_rows,
         "labels": summary.labels,
     }
+    checks, comparisons = _checks(options, thresholds, evaluations, summary.evaluated_rows)
+    if evaluations[0].confusion:
+        matrix = np.asarray(evaluations[0].confusion)
+        warnings += low_support(evaluations[0].labels, matrix, options.min_support)
     return ValidationResult(
         model=ModelReport(models[0].identity, models[0].warnings),
         evaluation=evaluations[0],
         data=data,
-        checks=_checks(options, thresholds, evaluations, summary.evaluated_rows),
+        checks=checks,
+        comparisons=comparisons,
+        interval_spec=options.interval_spec,
+        gate=options.gate_rule,
         baseline=ModelReport(models[1].identity, models[1].warnings) if len(models) > 1 else None,
         baseline_evaluation=evaluations[1] if len(evaluations) > 1 else None,
         warnings=warnings,

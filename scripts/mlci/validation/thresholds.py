@@ -27,6 +27,7 @@ from typing import Any
 
 from mlci.errors import UserError
 from mlci.validation.metrics import AVERAGES, CLASS_METRICS, METRICS, SCALAR_METRICS
+from mlci.validation.statistics import interval_of, judge
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
@@ -71,6 +72,12 @@ class Check:
     key: str | None = None
     metric: str | None = None
     message: str = ""
+    interval: list[float] | None = None  # of the value, at the gate's level
+    outcome: str = ""  # pass, fail or inconclusive (the interval straddles the bound)
+
+    @property
+    def inconclusive(self) -> bool:
+        return self.outcome == "inconclusive"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -79,10 +86,40 @@ class Check:
             "class": self.key,
             "metric": self.metric,
             "value": self.value,
+            "interval": self.interval,
             "threshold": self.threshold,
+            "outcome": self.outcome or ("pass" if self.passed else "fail"),
             "passed": self.passed,
             "message": self.message,
         }
+
+
+@dataclass(frozen=True)
+class Gate:
+    """How a check reads a value and its interval: ``point`` (the value alone) or ``confident`` (fail only
+    when the whole interval fails; an interval that straddles the bound is inconclusive, a failure when
+    ``strict``)."""
+
+    mode: str = "point"
+    strict: bool = False
+    level: float = 0.95
+
+    def outcome(
+        self, passes: Callable[[float], bool], value: float | None, interval: list[float] | None
+    ) -> tuple[str, bool]:
+        """(outcome, passed)."""
+        outcome = judge(passes, value, interval, self.mode)
+        return outcome, outcome == "pass" or (outcome == "inconclusive" and not self.strict)
+
+    def reading(self, outcome: str, interval: list[float] | None, bound_text: str) -> str:
+        """What the interval says, for a check's message ('' when it says nothing more)."""
+        if interval is None or self.mode == "point":  # point: the interval is in the table, not here
+            return ""
+        shown = f"{self.level:.0%} interval [{interval[0]:.4f}, {interval[1]:.4f}]"
+        if outcome == "inconclusive":
+            strict = ": a failure with --strict" if self.strict else ""
+            return f"; its {shown} straddles the bound: inconclusive{strict}"
+        return f"; its whole {shown} is {'' if outcome == 'pass' else 'not '}{bound_text}"
 
 
 # --------------------------------------------------------------------------------------------- parsing
@@ -256,18 +293,26 @@ def metric_value(metrics: dict[str, Any], key: str | None, metric: str) -> float
     return None if value is None else float(value)
 
 
-def check_thresholds(thresholds: list[Threshold], metrics: dict[str, Any]) -> list[Check]:
-    """One check per threshold."""
+def check_thresholds(
+    thresholds: list[Threshold],
+    metrics: dict[str, Any],
+    intervals: dict[str, Any] | None = None,
+    gate: Gate = Gate(),
+) -> list[Check]:
+    """One check per threshold, read by the gate (a point value, or its interval)."""
     checks = []
     for threshold in thresholds:
         value = metric_value(metrics, threshold.key, threshold.metric)
-        passed = value is not None and threshold.passes(value)
+        interval = interval_of(intervals or {}, threshold.key, threshold.metric)
+        outcome, passed = gate.outcome(threshold.passes, value, interval)
         is_class = threshold.key not in (None, *AVERAGES)
         label = f"class {threshold.key}: {threshold.metric}" if is_class else threshold.name
         if value is None:
             message = f"{label} could not be computed (see the notes), so it cannot be {threshold.text}"
         else:
-            message = f"{label} {value:.4f} is {'' if passed else 'not '}{threshold.text}"
+            point = "" if threshold.passes(value) else "not "
+            message = f"{label} {value:.4f} is {point}{threshold.text}"
+            message += gate.reading(outcome, interval, threshold.text)
         checks.append(
             Check(
                 name=threshold.name,
@@ -278,6 +323,8 @@ def check_thresholds(thresholds: list[Threshold], metrics: dict[str, Any]) -> li
                 key=threshold.key,
                 metric=threshold.metric,
                 message=message,
+                interval=interval,
+                outcome=outcome,
             )
         )
     return checks
