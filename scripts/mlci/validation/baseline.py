@@ -103,7 +103,7 @@ def check_regressions(comparisons: list[Comparison], max_regression: float, gate
         lower = METRICS[c.metric].lower_is_better
         sign = 1.0 if lower else -1.0  # regression = sign * delta
         worse_by = sign * c.delta
-        regression_interval = None if c.interval is None else sorted(sign * x for x in c.interval)
+        regression_interval = None if c.interval is None else sorted(sign * x + 0.0 for x in c.interval)
         outcome, passed = gate.outcome(lambda r: r <= max_regression, worse_by, regression_interval)
         direction = "above" if lower else "below"
         within = "within" if worse_by <= max_regression else "more than"

@@ -73,7 +73,7 @@ class IntervalSpec:
             return None
         tail = (1 - self.level) / 2
         low, high = np.quantile(finite, [tail, 1 - tail])
-        return [float(low), float(high)]
+        return [float(low) + 0.0, float(high) + 0.0]  # + 0.0: no negative zero
 
 
 def _multinomial(counts: np.ndarray, spec: IntervalSpec, purpose: int) -> Any:
