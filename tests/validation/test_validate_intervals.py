@@ -120,7 +120,14 @@ def test_probability_metrics_have_row_level_intervals(tmp_path: Path) -> None:
     X, y = load_breast_cancer(return_X_y=True)
     model = make_pipeline(StandardScaler(), LogisticRegression(C=0.01)).fit(X[::3], y[::3])
     joblib.dump(model, tmp_path / "lr.joblib")
-    argv = ["validate", "--model", str(tmp_path / "lr.joblib"), "--trust-pickle", "--data", "sklearn:breast_cancer"]
+    argv = [
+        "validate",
+        "--model",
+        str(tmp_path / "lr.joblib"),
+        "--trust-pickle",
+        "--data",
+        "sklearn:breast_cancer",
+    ]
     argv += ["--thresholds", 'roc_auc: "> 0.9"\nlog_loss: "< 0.5"', "--resamples", str(RESAMPLES)]
     code, report = _run(argv, tmp_path / "r.json")
     assert code == 0
@@ -128,7 +135,9 @@ def test_probability_metrics_have_row_level_intervals(tmp_path: Path) -> None:
     assert report["intervals"]["roc_auc"] == pytest.approx(_row_bootstrap(y == 1, proba, _auc), abs=0.01)
     losses = -np.log(np.where(y == 1, proba, 1 - proba))
     half = 1.96 * losses.std() / np.sqrt(len(losses))
-    assert report["intervals"]["log_loss"] == pytest.approx([losses.mean() - half, losses.mean() + half], abs=0.005)
+    assert report["intervals"]["log_loss"] == pytest.approx(
+        [losses.mean() - half, losses.mean() + half], abs=0.005
+    )
 
 
 def test_confident_gate_on_the_seed_case(
@@ -153,7 +162,10 @@ def test_confident_gate_on_the_seed_case(
         "True f1-score": "pass",
         "True precision": "inconclusive",
     }
-    assert "::warning title=mlci validate%3A True precision::class True: precision 0.9231 is > 0.8; its 95%25 " in out
+    assert (
+        "::warning title=mlci validate%3A True precision::class True: precision 0.9231 is > 0.8; its 95%25 "
+        in out
+    )
     assert "straddles the bound: inconclusive" in out
     assert "::error" not in out
     assert actions.outputs["inconclusive"] == "2"
@@ -181,8 +193,17 @@ def test_confident_gate_fails_when_the_whole_interval_fails(
     assert "its whole 95% interval [0.6667, 0.9" in capsys.readouterr().out
 
 
-def test_bad_gate_options_are_one_line(seed_files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["validate", "--model", str(seed_files["good.joblib"]), *SEED_DATA, "--thresholds", "accuracy: 0.9"]
+def test_bad_gate_options_are_one_line(
+    seed_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [
+        "validate",
+        "--model",
+        str(seed_files["good.joblib"]),
+        *SEED_DATA,
+        "--thresholds",
+        "accuracy: 0.9",
+    ]
     assert cli.main([*argv, "--strict"]) == 2
     assert "--strict fails inconclusive checks, which only --gate confident has" in capsys.readouterr().out
     assert cli.main([*argv, "--confidence", "95"]) == 2
@@ -228,7 +249,9 @@ def test_one_row_wobble_does_not_fail_the_paired_baseline_check(
     assert "-0.0222  [-0.0" in out
 
 
-def test_a_real_regression_fails_the_paired_baseline_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_real_regression_fails_the_paired_baseline_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from sklearn.datasets import load_breast_cancer
 
     X, y = load_breast_cancer(return_X_y=True)

@@ -126,7 +126,10 @@ def test_probability_metrics_need_predict_proba(tmp_path: Path, capsys: pytest.C
         ('False: {recall: "> nan"}', "False recall: the bound is NaN"),
         ('accuracy: "> inf"', "accuracy: the bound is inf; give a number"),
         ("accuracy: 1.5", "accuracy: the bound 1.5 is outside the range of accuracy [0, 1]"),
-        ('True: {f1-score: "> -0.1"}', "True f1-score: the bound -0.1 is outside the range of f1-score [0, 1]"),
+        (
+            'True: {f1-score: "> -0.1"}',
+            "True f1-score: the bound -0.1 is outside the range of f1-score [0, 1]",
+        ),
         ('matthews_corrcoef: ">= -1.5"', "outside the range of matthews_corrcoef [-1, 1]"),
         ('log_loss: "< -1"', "log_loss: the bound -1 is outside the range of log_loss [0, inf]"),
         ("accuracy: 0.9\naccuracy: 0.8", "duplicate key 'accuracy' (line 2)"),

@@ -121,7 +121,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "bound. Applies to thresholds and baseline comparisons. Default: point.",
     )
     chance.add_argument(
-        "--strict", action="store_true", help="With --gate confident: an inconclusive check fails. Default: off."
+        "--strict",
+        action="store_true",
+        help="With --gate confident: an inconclusive check fails. Default: off.",
     )
     chance.add_argument(
         "--confidence",

@@ -17,7 +17,14 @@ from mlci.errors import UserError
 from mlci.validation.data import Dataset, column_values
 from mlci.validation.loading import LoadedModel
 from mlci.validation.metrics import ConfusionCounter, ProbaAccumulator, confusion_metrics
-from mlci.validation.statistics import Draws, IntervalSpec, confusion_draws, intervals, paired_draws, proba_draws
+from mlci.validation.statistics import (
+    Draws,
+    IntervalSpec,
+    confusion_draws,
+    intervals,
+    paired_draws,
+    proba_draws,
+)
 
 if TYPE_CHECKING:
     import numpy as np

@@ -128,7 +128,9 @@ METRICS: dict[str, Metric] = {
         Metric("f1-score", per_class=True, from_counts=_f1),
         Metric("support", per_class=True, is_count=True, high=math.inf, from_counts=_support),
         Metric("accuracy", from_counts=_accuracy),
-        Metric("balanced_accuracy", point=_sklearn("balanced_accuracy_score"), from_counts=_balanced_accuracy),
+        Metric(
+            "balanced_accuracy", point=_sklearn("balanced_accuracy_score"), from_counts=_balanced_accuracy
+        ),
         Metric("matthews_corrcoef", low=-1.0, point=_sklearn("matthews_corrcoef"), from_counts=_mcc),
         Metric("roc_auc", needs_proba=True),
         Metric("log_loss", needs_proba=True, lower_is_better=True, high=math.inf),

@@ -9,8 +9,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mlci import gha
-from mlci.validation.runner import ValidationResult
 from mlci.validation.metrics import AVERAGES, CLASS_METRICS, SCALAR_METRICS
+from mlci.validation.runner import ValidationResult
 from mlci.validation.thresholds import Check
 
 Table = Callable[[Sequence[str], Sequence[Sequence[object]]], str]
@@ -147,7 +147,8 @@ def interval_line(result: ValidationResult) -> str:
         + " (--gate confident)",
     }[gate.mode]
     return (
-        f"Intervals: {spec.level:.0%}, percentile bootstrap of {spec.resamples} resamples (seed {spec.seed}): "
+        f"Intervals: {spec.level:.0%}, percentile bootstrap of {spec.resamples} resamples "
+        f"(seed {spec.seed}): "
         "multinomial on the confusion-matrix cells, paired on the same rows for the baseline delta; roc_auc "
         f"on the distinct-score table; log_loss a normal interval. {reading[0].upper()}{reading[1:]}."
     )
@@ -159,7 +160,11 @@ def checks_rows(result: ValidationResult) -> list[list[str]]:
             check.name,
             "" if check.kind == "sanity" else _number(check.value, check.metric),
             check.threshold or "",
-            f"{'❔' if check.passed else '❌'} inconclusive" if check.inconclusive else gha.status_mark(check.passed),
+            (
+                f"{'❔' if check.passed else '❌'} inconclusive"
+                if check.inconclusive
+                else gha.status_mark(check.passed)
+            ),
         ]
         for check in result.checks
     ]
@@ -201,7 +206,14 @@ def markdown(result: ValidationResult) -> str:
     lines += ["", gha.md_table(["check", "value", "threshold", "result"], checks_rows(result))]
     if result.evaluation.metrics:
         headers, rows = metrics_rows(result, markdown=True)
-        lines += ["", "### Metrics", "", gha.md_table(headers, rows), "", gha.md_escape(interval_line(result))]
+        lines += [
+            "",
+            "### Metrics",
+            "",
+            gha.md_table(headers, rows),
+            "",
+            gha.md_escape(interval_line(result)),
+        ]
         headers, rows = confusion_rows(result)
         lines += ["", "### Confusion matrix", "", gha.md_table(headers, rows)]
     notes = _notes(result)

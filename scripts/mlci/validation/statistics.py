@@ -12,9 +12,9 @@ What is resampled (percentile bootstrap, ``resamples`` draws, seeded: the same d
   scores is merged into that many quantile bins for the draws only, and the draws are re-centred on the exact
   value. More classes: each one-vs-rest table is drawn independently and the draws averaged.
 - **log_loss**: a normal interval for the mean of the per-row losses (their running sum and sum of squares).
-- **paired comparison** with a baseline: both models predict the same rows, so mlci counts (true, candidate's
-  prediction, baseline's prediction) triples, a labels^3 table. A multinomial draw of that table resamples rows
-  *with both predictions together*: the drawn candidate and baseline matrices are its two marginals, and the
+- **paired comparison** with a baseline: both models predict the same rows, so mlci counts (true,
+  candidate's prediction, baseline's prediction) triples, a labels^3 table. A multinomial draw of that table
+  resamples rows *with both predictions together*: the drawn candidate and baseline matrices are its two marginals, and the
   difference of their metrics is the paired bootstrap of the difference. A row on which both models agree
   cannot move the difference, so one row of 45 that differs is a small, honest interval around 1/45.
   roc_auc and log_loss differences combine the two models' draws independently (unpaired: wider).
@@ -168,8 +168,8 @@ def proba_draws(proba: ProbaAccumulator, spec: IntervalSpec) -> Draws:
         mean = proba.loss_sum / proba.rows
         variance = max(proba.loss_sq_sum / proba.rows - mean * mean, 0.0)
         se = math.sqrt(variance / proba.rows)
-        out[(None, "log_loss")] = spec.rng(3).normal(mean, se, spec.resamples) if se else np.full(
-            spec.resamples, mean
+        out[(None, "log_loss")] = (
+            spec.rng(3).normal(mean, se, spec.resamples) if se else np.full(spec.resamples, mean)
         )
     if "roc_auc" in proba.want and proba.tables:
         per_column = []
@@ -199,7 +199,9 @@ def interval_of(intervals_: dict[str, Any], key: str | None, metric: str) -> lis
     return None if found is None else list(found)
 
 
-def judge(passes: Callable[[float], bool], value: float | None, interval: list[float] | None, gate: str) -> str:
+def judge(
+    passes: Callable[[float], bool], value: float | None, interval: list[float] | None, gate: str
+) -> str:
     """``pass``, ``fail`` or ``inconclusive``: a point reading (``gate="point"``) or, ``gate="confident"``,
     pass when the whole interval passes, fail when the whole interval fails, inconclusive when it straddles.
     ``passes`` must be monotone (every bound operator is)."""
