@@ -7,17 +7,19 @@ What is resampled (percentile bootstrap, ``resamples`` draws, seeded: the same d
   frequencies. So each draw is ``rng.multinomial(n, cells / n)``: no row is kept or revisited, and the cost
   depends on the number of labels, not of rows. Each registered metric computes itself from the drawn matrices
   (:attr:`mlci.validation.metrics.Metric.from_counts`).
-- **roc_auc**: the same multinomial bootstrap on the table of distinct scores with their positive and negative
-  counts (what the exact roc_auc is computed from). A table with more than ``MAX_SCORE_CELLS`` distinct
-  scores is merged into that many bins of adjacent scores for the draws only, and the draws are re-centred on the exact
-  value. More classes: each one-vs-rest table is drawn independently and the draws averaged.
+- **roc_auc**: the same multinomial bootstrap on the table of distinct scores with their positive and
+  negative counts (what the exact roc_auc is computed from). A table with more than ``MAX_SCORE_CELLS``
+  distinct scores is merged into that many bins of adjacent scores for the draws only, and the draws are
+  re-centred on the exact value. More classes: each one-vs-rest table is drawn independently, draws averaged.
 - **log_loss**: a normal interval for the mean of the per-row losses (their running sum and sum of squares).
 - **paired comparison** with a baseline: both models predict the same rows, so mlci counts (true,
   candidate's prediction, baseline's prediction) triples, a labels^3 table. A multinomial draw of that table
   resamples rows *with both predictions together*: the drawn candidate and baseline matrices are its two
-  marginals, and the difference of their metrics is the paired bootstrap of the difference. A row on which both models agree
-  cannot move the difference, so one row of 45 that differs is a small, honest interval around 1/45.
-  roc_auc and log_loss differences combine the two models' draws independently (unpaired: wider).
+  marginals, and the difference of their metrics is the paired bootstrap of the difference. A row on which
+  both models agree cannot move the difference, so one row of 45 that differs is a small, honest interval
+  around 1/45. roc_auc and log_loss differences combine the two models' draws independently (unpaired: wider).
+- A cell that holds no row is never drawn (the bootstrap's known blind spot): a class with no error on few
+  rows gets an interval of width 0; the --min-support warning is there for that.
 """
 
 from __future__ import annotations
