@@ -170,8 +170,13 @@ def test_confident_gate_on_the_seed_case(
     assert "::error" not in out
     assert actions.outputs["inconclusive"] == "2"
     assert "Model validation passed (5 of 5 checks, 2 inconclusive)" in actions.summary
-    assert "class True: 12 row(s), fewer than --min-support 30" in out  # and no such line for False (33)
-    assert "class False: 33" not in out
+    assert (
+        "::notice title=mlci validate%3A few rows::class True: 12 row(s), fewer than --min-support 30" in out
+    )
+    assert "class False: 33" not in out  # 33 rows: enough
+    assert report["low_support"] == [
+        next(line for line in out.splitlines() if "few rows" in line).split("::")[-1]
+    ]
 
     # --strict: inconclusive fails.
     code, report = _run([*argv, "--gate", "confident", "--strict"], tmp_path / "strict.json")

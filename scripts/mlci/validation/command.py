@@ -202,6 +202,8 @@ def run(args: argparse.Namespace) -> bool:
     result = validate(_options(args))
     for warning in result.all_warnings:
         gha.warning(warning, title="mlci validate")
+    for few_rows in result.low_support:
+        gha.notice(few_rows, title="mlci validate: few rows")
     with gha.untrusted_output():  # class names and paths come from the data and the model
         gha.info(render.text(result))
     for annotation in render.failure_annotations(result):

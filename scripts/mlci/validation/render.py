@@ -189,7 +189,7 @@ def verdict(result: ValidationResult) -> str:
 
 
 def _notes(result: ValidationResult) -> list[str]:
-    return [*result.all_warnings, *result.evaluation.notes]
+    return [*result.all_warnings, *result.low_support, *result.evaluation.notes]
 
 
 def markdown(result: ValidationResult) -> str:

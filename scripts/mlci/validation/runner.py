@@ -87,6 +87,7 @@ class ValidationResult:
     baseline_evaluation: Evaluation | None = None
     warnings: list[str] = field(default_factory=list)  # about the run itself (e.g. a split that changes)
     comparisons: list[Comparison] = field(default_factory=list)  # against the baseline
+    low_support: list[str] = field(default_factory=list)  # classes with fewer rows than --min-support
     interval_spec: IntervalSpec = IntervalSpec()
     gate: Gate = Gate()
 
@@ -122,6 +123,7 @@ class ValidationResult:
             "checks": [check.to_json() for check in self.checks],
             "notes": self.evaluation.notes,
             "warnings": self.warnings,
+            "low_support": self.low_support,
             "baseline": (
                 None
                 if self.baseline is None or self.baseline_evaluation is None
@@ -295,15 +297,15 @@ def validate(options: Options) -> ValidationResult:
         "labels": summary.labels,
     }
     checks, comparisons = _checks(options, thresholds, evaluations, summary.evaluated_rows)
-    if evaluations[0].confusion:
-        matrix = np.asarray(evaluations[0].confusion)
-        warnings += low_support(evaluations[0].labels, matrix, options.min_support)
+    matrix = np.asarray(evaluations[0].confusion)
+    few_rows = low_support(evaluations[0].labels, matrix, options.min_support) if matrix.size else []
     return ValidationResult(
         model=ModelReport(models[0].identity, models[0].warnings),
         evaluation=evaluations[0],
         data=data,
         checks=checks,
         comparisons=comparisons,
+        low_support=few_rows,
         interval_spec=options.interval_spec,
         gate=options.gate_rule,
         baseline=ModelReport(models[1].identity, models[1].warnings) if len(models) > 1 else None,
