@@ -42,6 +42,7 @@ class Task:
     proba_metrics: frozenset[str] = frozenset()
     chunk_rows: int = 200_000
     intervals: IntervalSpec = IntervalSpec()
+    slices: tuple[str, ...] = ()  # columns whose segments get their own metrics (the candidate's)
 
 
 @dataclass
@@ -66,6 +67,63 @@ class Evaluation:
     intervals: dict[str, Any] = field(default_factory=dict)  # keyed like metrics: [low, high]
     draws: Draws = field(default_factory=dict, repr=False)  # bootstrap draws behind the intervals
     paired: Draws = field(default_factory=dict, repr=False)  # candidate - baseline draws, same rows
+    slices: dict[str, dict[str, Segment]] = field(default_factory=dict)  # column -> segment -> metrics
+
+
+@dataclass
+class Segment:
+    """The metrics of the rows that share one value of a slice column."""
+
+    rows: int
+    labels: list[str]
+    metrics: dict[str, Any]
+    intervals: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rows": self.rows, "metrics": self.metrics, "intervals": self.intervals}
+
+
+MAX_SEGMENTS = 100
+
+
+class _SliceCounts:
+    """A confusion matrix per segment of each slice column."""
+
+    def __init__(self, columns: tuple[str, ...]) -> None:
+        self.counters: dict[str, dict[Any, ConfusionCounter]] = {column: {} for column in columns}
+
+    def update(self, batch: pa.RecordBatch, y_true: np.ndarray, predicted: np.ndarray | None) -> None:
+        import numpy as np
+
+        if predicted is None:
+            return
+        for column, counters in self.counters.items():
+            encoded = batch.column(column).dictionary_encode()
+            codes = encoded.indices.to_numpy(zero_copy_only=False)
+            codes = np.where(np.isnan(codes.astype(float)), -1, codes).astype(np.int64)
+            for index, value in enumerate(encoded.dictionary.to_pylist()):
+                rows = codes == index
+                counters.setdefault(value, ConfusionCounter()).update(y_true[rows], predicted[rows])
+            if (codes < 0).any():
+                rows = codes < 0
+                counters.setdefault(None, ConfusionCounter()).update(y_true[rows], predicted[rows])
+            if len(counters) > MAX_SEGMENTS:
+                raise UserError(
+                    f"--thresholds slices: the column '{column}' has more than {MAX_SEGMENTS} distinct values; "
+                    "slice by a column of segments (region, device, ...), or bin it first."
+                )
+
+    def finish(self, spec: IntervalSpec) -> dict[str, dict[str, Segment]]:
+        out: dict[str, dict[str, Segment]] = {}
+        for column, counters in self.counters.items():
+            segments = out.setdefault(column, {})
+            for value in sorted(counters, key=str):
+                labels, matrix = counters[value].sorted()
+                names = [str(label) for label in labels]
+                metrics = confusion_metrics(labels, matrix, []) if labels else {}
+                found = intervals(confusion_draws(names, matrix, spec), spec) if labels else {}
+                segments[str(value)] = Segment(int(matrix.sum()), names, metrics, found)
+        return out
 
 
 @dataclass
@@ -256,8 +314,11 @@ def evaluate(
 
     runs = [_ModelRun(candidate, task) for candidate in candidates]
     columns = list(
-        dict.fromkeys([c for candidate in candidates for c in candidate.features] + [dataset.target])
+        dict.fromkeys(
+            [c for candidate in candidates for c in candidate.features] + [dataset.target, *task.slices]
+        )
     )
+    slices = _SliceCounts(task.slices)
     summary = DataSummary()
     joint = ConfusionCounter(ways=3) if len(runs) == 2 else None  # paired: (true, candidate, baseline)
     known: set[Any] = set()
@@ -277,6 +338,7 @@ def evaluate(
             y_true = y_true == coerce_label(task.positive_label, y_true)
         summary.evaluated_rows += len(y_true)
         predicted = [run.feed(batch, y_true, task) for run in runs]
+        slices.update(batch, y_true, predicted[0])
         if joint is not None:
             _count_pairs(joint, y_true, predicted)
         log.debug("evaluated %d of %d rows", summary.evaluated_rows, summary.rows)
@@ -293,6 +355,7 @@ def evaluate(
     if summary.evaluated_rows == 0:
         raise UserError(f"--data {dataset.spec.text}: there are no rows to evaluate.")
     evaluations = [run.finish(known, task.intervals) for run in runs]
+    evaluations[0].slices = slices.finish(task.intervals)
     if joint is not None and joint.labels:
         try:
             labels, counts = joint.sorted()

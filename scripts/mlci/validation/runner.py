@@ -7,7 +7,7 @@ checked before anything is downloaded, and nothing is unpickled before the trust
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +119,10 @@ class ValidationResult:
             "intervals": self.evaluation.intervals,
             "interval_method": self.interval_spec.describe(),
             "gate": {"mode": self.gate.mode, "strict": self.gate.strict},
+            "slices": {
+                column: {segment: found.to_json() for segment, found in segments.items()}
+                for column, segments in self.evaluation.slices.items()
+            },
             "confusion_matrix": {"labels": self.evaluation.labels, "matrix": self.evaluation.confusion},
             "checks": [check.to_json() for check in self.checks],
             "notes": self.evaluation.notes,
@@ -199,15 +203,18 @@ def _load(given: _ModelInput, options: Options, workdir: Path, proba_metrics: fr
     return loaded
 
 
-def _features(options: Options, model: LoadedModel, dataset: Dataset, where: str) -> list[str]:
-    """--features, else the names the model was fitted with, else every column but the target."""
+def _features(
+    options: Options, model: LoadedModel, dataset: Dataset, where: str, slices: tuple[str, ...] = ()
+) -> list[str]:
+    """--features, else the names the model was fitted with, else every column but the target and the
+    slice columns (a slice column says which segment a row is in; it is not a feature)."""
     if options.features:
         dataset.check_columns(options.features, "--features")
         return options.features
     if model.feature_names is not None:
         dataset.check_columns(model.feature_names, f"{where} (fitted on named columns)")
         return model.feature_names
-    return [name for name in dataset.columns if name != dataset.target]
+    return [name for name in dataset.columns if name != dataset.target and name not in slices]
 
 
 def _mask(options: Options, dataset: Dataset, warnings: list[str]) -> Any:
@@ -231,6 +238,25 @@ def _sanity(evaluation: Evaluation, rows: int) -> Check:
     return Check(name="predictions", kind="sanity", passed=evaluation.problem is None, message=message)
 
 
+def _slice_checks(thresholds: list[Threshold], evaluation: Evaluation, gate: Gate) -> list[Check]:
+    """The ``slices:`` thresholds, checked in every segment of their column."""
+    checks = []
+    for column, segments in evaluation.slices.items():
+        of_column = [t for t in thresholds if t.slice_by == column]
+        for segment, found in segments.items():
+            where = f"{column}={segment}"
+            for check in check_thresholds(of_column, found.metrics, found.intervals, gate):
+                checks.append(
+                    replace(
+                        check,
+                        name=f"{where} {check.name}",
+                        kind="slice",
+                        message=f"slice {where} ({found.rows} rows): {check.message}",
+                    )
+                )
+    return checks
+
+
 def _checks(
     options: Options, thresholds: list[Threshold], evaluations: list[Evaluation], rows: int
 ) -> tuple[list[Check], list[Comparison]]:
@@ -238,9 +264,11 @@ def _checks(
     evaluation, gate = evaluations[0], options.gate_rule
     if evaluation.metrics:
         thresholds = resolve_keys(thresholds, evaluation.labels)
+    overall = [t for t in thresholds if t.slice_by is None]
     checks = [
         _sanity(evaluation, rows),
-        *check_thresholds(thresholds, evaluation.metrics, evaluation.intervals, gate),
+        *check_thresholds(overall, evaluation.metrics, evaluation.intervals, gate),
+        *_slice_checks(thresholds, evaluation, gate),
     ]
     comparisons: list[Comparison] = []
     if len(evaluations) > 1:
@@ -271,8 +299,10 @@ def validate(options: Options) -> ValidationResult:
     with tempfile.TemporaryDirectory(prefix="mlci-validate-") as tmp:
         models = [_load(g, options, Path(tmp) / g.flag.strip("-"), proba_metrics) for g in given]
         dataset = Dataset(spec, options.target)
+        slices = tuple(dict.fromkeys(t.slice_by for t in thresholds if t.slice_by is not None))
+        dataset.check_columns(list(slices), "--thresholds slices")
         candidates = [
-            Candidate(model, _features(options, model, dataset, g.flag), g.where)
+            Candidate(model, _features(options, model, dataset, g.flag, slices), g.where)
             for model, g in zip(models, given)
         ]
         task = Task(
@@ -281,6 +311,7 @@ def validate(options: Options) -> ValidationResult:
             proba_metrics=proba_metrics,
             chunk_rows=options.chunk_rows,
             intervals=options.interval_spec,
+            slices=slices,
         )
         evaluations, summary = evaluate(candidates, dataset, task)
 

@@ -21,7 +21,7 @@ import math
 import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from mlci.errors import UserError
 from mlci.validation.metrics import AVERAGES, CLASS_METRICS, METRICS, SCALAR_METRICS
 from mlci.validation.statistics import interval_of, judge
 
+SLICES = "slices"
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
     ">=": operator.ge,
@@ -47,6 +48,7 @@ class Threshold:
     metric: str
     op: str
     bound: float
+    slice_by: str | None = None  # a column: the bound holds in each of its segments (``slices:``)
 
     @property
     def name(self) -> str:
@@ -238,27 +240,59 @@ def parse_thresholds(value: str, flag: str = "--thresholds") -> list[Threshold]:
         )
     thresholds: list[Threshold] = []
     for raw_key, spec in data.items():
-        key = str(raw_key)
-        if key in SCALAR_METRICS:
-            op, bound = _bound(spec, key, key, where)
-            thresholds.append(Threshold(None, key, op, bound))
-            continue
-        if not isinstance(spec, dict):
+        if str(raw_key) == SLICES:
+            thresholds += _slices(spec, where)
+        else:
+            thresholds += _entry(str(raw_key), spec, where, None)
+    return thresholds
+
+
+def _slices(spec: Any, where: str) -> list[Threshold]:
+    """``slices: {COLUMN: {accuracy: ">= 0.8", ...}}``: thresholds that hold in every segment of COLUMN."""
+    example = "slices: {region: {accuracy: \">= 0.8\"}}"
+    if not isinstance(spec, dict) or not spec:
+        raise UserError(f"{where}: '{SLICES}' expects a column with thresholds, e.g. '{example}'.", title=_TITLE)
+    thresholds: list[Threshold] = []
+    for raw_column, entries in spec.items():
+        column = str(raw_column)
+        if not isinstance(entries, dict) or not entries:
             raise UserError(
-                f"{where}: '{key}' is neither a metric ({', '.join(SCALAR_METRICS)}) nor a class or average "
-                f"with a mapping of metrics, e.g. '{key}: {{f1-score: \"> 0.9\"}}'.",
+                f"{where}: {SLICES}: '{column}' expects thresholds, e.g. '{example}'.", title=_TITLE
+            )
+        for raw_key, entry in entries.items():
+            for threshold in _entry(str(raw_key), entry, f"{where}: {SLICES}: {column}", column):
+                if METRICS[threshold.metric].needs_proba:
+                    raise UserError(
+                        f"{where}: {SLICES}: {column}: {threshold.metric} is not computed per slice; use the "
+                        "metrics of the confusion matrix (accuracy, f1-score, ...).",
+                        title=_TITLE,
+                    )
+                thresholds.append(threshold)
+    return thresholds
+
+
+def _entry(key: str, spec: Any, where: str, slice_by: str | None) -> list[Threshold]:
+    """The thresholds of one top-level entry: a scalar metric, or a class or average with its metrics."""
+    if key in SCALAR_METRICS:
+        op, bound = _bound(spec, key, key, where)
+        return [Threshold(None, key, op, bound, slice_by)]
+    if not isinstance(spec, dict):
+        raise UserError(
+            f"{where}: '{key}' is neither a metric ({', '.join(SCALAR_METRICS)}) nor a class or average "
+            f"with a mapping of metrics, e.g. '{key}: {{f1-score: \"> 0.9\"}}'.",
+            title=_TITLE,
+        )
+    thresholds = []
+    for raw_metric, bound_text in spec.items():
+        metric = str(raw_metric)
+        if metric not in CLASS_METRICS:
+            raise UserError(
+                f"{where}: '{key}': unknown metric '{metric}'; per class or average: "
+                f"{', '.join(CLASS_METRICS)}.",
                 title=_TITLE,
             )
-        for raw_metric, bound_text in spec.items():
-            metric = str(raw_metric)
-            if metric not in CLASS_METRICS:
-                raise UserError(
-                    f"{where}: '{key}': unknown metric '{metric}'; per class or average: "
-                    f"{', '.join(CLASS_METRICS)}.",
-                    title=_TITLE,
-                )
-            op, bound = _bound(bound_text, f"{key} {metric}", metric, where)
-            thresholds.append(Threshold(key, metric, op, bound))
+        op, bound = _bound(bound_text, f"{key} {metric}", metric, where)
+        thresholds.append(Threshold(key, metric, op, bound, slice_by))
     return thresholds
 
 
@@ -277,7 +311,7 @@ def resolve_keys(
             resolved.append(threshold)
             continue
         if key.lower() in by_lower:
-            resolved.append(Threshold(by_lower[key.lower()], threshold.metric, threshold.op, threshold.bound))
+            resolved.append(replace(threshold, key=by_lower[key.lower()]))
             continue
         raise UserError(
             f"{flag}: unknown class '{key}'; the report has the classes {', '.join(class_names)}, the "
