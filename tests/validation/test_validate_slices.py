@@ -51,6 +51,7 @@ def test_a_failing_segment_is_caught(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert south["passed"] is False and south["kind"] == "slice"
     assert south["value"] == pytest.approx(1 - 45 / 114)
     assert "slice region=south (114 rows): accuracy 0.6053 is not >= 0.9" in out
+    assert "region=south  114   0.6053" in out  # the slices table of the terminal report
     assert checks["region=south 1 recall"]["kind"] == "slice"
     # Per-slice metrics and intervals in the report; the slice column was not given to the model.
     segments = report["slices"]["region"]

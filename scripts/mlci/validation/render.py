@@ -170,6 +170,30 @@ def checks_rows(result: ValidationResult) -> list[list[str]]:
     ]
 
 
+def slice_rows(result: ValidationResult, markdown: bool) -> tuple[list[str], list[list[str]]]:
+    """One row per segment: its rows, accuracy and macro f1 with intervals, and its slice checks' mark."""
+    level = f"{result.interval_spec.level:.0%} interval"
+    headers = ["slice", "rows", "accuracy", level, "macro avg f1-score", level, "checks"]
+    rows = []
+    for column, segments in result.evaluation.slices.items():
+        for segment, found in segments.items():
+            name = f"{column}={segment}"
+            checks = [c for c in result.checks if c.kind == "slice" and c.name.startswith(name + " ")]
+            failed = [c for c in checks if not c.passed]
+            rows.append(
+                [
+                    name,
+                    str(found.rows),
+                    _number(found.metrics.get("accuracy")),
+                    _interval(found.intervals.get("accuracy")),
+                    _number(found.metrics.get("macro avg", {}).get("f1-score")),
+                    _interval(found.intervals.get("macro avg", {}).get("f1-score")),
+                    _mark(failed[0] if failed else checks[0] if checks else None, markdown),
+                ]
+            )
+    return headers, rows
+
+
 def confusion_rows(result: ValidationResult) -> tuple[list[str], list[list[str]]]:
     labels = result.evaluation.labels
     headers = ["true \\ predicted", *labels]
@@ -214,6 +238,9 @@ def markdown(result: ValidationResult) -> str:
             "",
             gha.md_escape(interval_line(result)),
         ]
+        if result.evaluation.slices:
+            headers, rows = slice_rows(result, markdown=True)
+            lines += ["", "### Slices", "", gha.md_table(headers, rows)]
         headers, rows = confusion_rows(result)
         lines += ["", "### Confusion matrix", "", gha.md_table(headers, rows)]
     notes = _notes(result)
@@ -231,6 +258,9 @@ def text(result: ValidationResult) -> str:
     if result.evaluation.metrics:
         headers, rows = metrics_rows(result, markdown=False)
         lines += ["", gha.text_table(headers, rows), interval_line(result)]
+        if result.evaluation.slices:
+            headers, rows = slice_rows(result, markdown=False)
+            lines += ["", gha.text_table(headers, rows)]
         headers, rows = confusion_rows(result)
         lines += ["", gha.text_table(headers, rows)]
     lines += ["", gha.text_table(["check", "value", "threshold", "result"], checks_rows(result))]
