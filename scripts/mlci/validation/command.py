@@ -133,7 +133,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Confidence level of the intervals. Default: 0.95.",
     )
     chance.add_argument(
-        "--resamples", type=positive_int, default=1000, metavar="N", help="Bootstrap draws. Default: 1000."
+        "--resamples",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="Bootstrap draws; 0: no intervals (and checks read values). Default: 1000.",
     )
     chance.add_argument(
         "--bootstrap-seed",

@@ -320,7 +320,8 @@ def evaluate(
     )
     slices = _SliceCounts(task.slices)
     summary = DataSummary()
-    joint = ConfusionCounter(ways=3) if len(runs) == 2 else None  # paired: (true, candidate, baseline)
+    paired = len(runs) == 2 and task.intervals.resamples > 0
+    joint = ConfusionCounter(ways=3) if paired else None  # paired: (true, candidate, baseline)
     known: set[Any] = set()
     offset = 0
     for batch in dataset.batches(columns, task.chunk_rows):

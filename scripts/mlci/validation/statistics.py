@@ -164,7 +164,7 @@ def proba_draws(proba: ProbaAccumulator, spec: IntervalSpec) -> Draws:
     import numpy as np
 
     out: Draws = {}
-    if proba.unknown_rows or not proba.rows:
+    if proba.unknown_rows or not proba.rows or not spec.resamples:
         return out
     if "log_loss" in proba.want:
         mean = proba.loss_sum / proba.rows
