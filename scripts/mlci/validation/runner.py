@@ -150,7 +150,9 @@ def _validate_options(options: Options) -> None:
     if options.resamples < 0:
         raise UserError(f"--resamples {options.resamples}: give 0 (no intervals) or more, e.g. 1000.")
     if options.gate == "confident" and options.resamples == 0:
-        raise UserError("--gate confident reads intervals, and --resamples 0 computes none: give --resamples N.")
+        raise UserError(
+            "--gate confident reads intervals, and --resamples 0 computes none: give --resamples N."
+        )
     if not 0 < options.confidence < 1:
         raise UserError(f"--confidence {options.confidence:g}: give a level between 0 and 1, e.g. 0.95.")
     if options.baseline and options.max_regression is None:

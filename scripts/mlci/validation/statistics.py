@@ -83,13 +83,16 @@ def _multinomial(counts: np.ndarray, spec: IntervalSpec, purpose: int) -> Any:
     import numpy as np
 
     total = int(counts.sum())
-    flat = counts.reshape(-1).astype(np.float64)
+    flat = counts.reshape(-1)
+    cells = np.flatnonzero(flat)  # an empty cell is never drawn: draw the others only (few, for k^3)
     rng = spec.rng(purpose)
     block = max(1, _BLOCK_CELLS // max(flat.size, 1))
     done = 0
     while done < spec.resamples:
         size = min(block, spec.resamples - done)
-        drawn = rng.multinomial(total, flat / total, size=size) if total else np.zeros((size, flat.size))
+        drawn = np.zeros((size, flat.size), dtype=np.int64)
+        if total:
+            drawn[:, cells] = rng.multinomial(total, flat[cells] / total, size=size)
         yield drawn.reshape(size, *counts.shape)
         done += size
 
@@ -126,12 +129,34 @@ def confusion_draws(labels: list[str], matrix: np.ndarray, spec: IntervalSpec) -
 
 
 def paired_draws(labels: list[str], joint: np.ndarray, spec: IntervalSpec) -> Draws:
-    """Draws of (candidate - baseline) for every confusion metric, from the (true, cand, base) counts."""
-    blocks = []
-    for drawn in _multinomial(joint, spec, purpose=2):
-        candidate = _confusion_values(drawn.sum(axis=3), labels)
-        baseline = _confusion_values(drawn.sum(axis=2), labels)
+    """Draws of (candidate - baseline) for every confusion metric, from the (true, cand, base) counts.
+
+    Only the table's non-empty cells are drawn (a few per label, not labels^3); each draw's two confusion
+    matrices are sums of those cells (a sparse product), so the cost grows with labels^2, not labels^3.
+    """
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    k = joint.shape[0]
+    true, cand, base = np.nonzero(joint)
+    weights = joint[true, cand, base]
+    total = int(weights.sum())
+    if not total:
+        return {}
+    ones = np.ones(len(weights))
+    cells = np.arange(len(weights))
+    to_candidate = csr_matrix((ones, (true * k + cand, cells)), shape=(k * k, len(weights)))
+    to_baseline = csr_matrix((ones, (true * k + base, cells)), shape=(k * k, len(weights)))
+    rng = spec.rng(2)
+    block = max(1, _BLOCK_CELLS // max(k * k, len(weights)))
+    blocks, done = [], 0
+    while done < spec.resamples:
+        size = min(block, spec.resamples - done)
+        drawn = rng.multinomial(total, weights / total, size=size).T  # (cells, size)
+        candidate = _confusion_values((to_candidate @ drawn).T.reshape(size, k, k), labels)
+        baseline = _confusion_values((to_baseline @ drawn).T.reshape(size, k, k), labels)
         blocks.append({key: candidate[key] - baseline[key] for key in candidate})
+        done += size
     return _concat(blocks)
 
 

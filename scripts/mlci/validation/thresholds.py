@@ -249,9 +249,11 @@ def parse_thresholds(value: str, flag: str = "--thresholds") -> list[Threshold]:
 
 def _slices(spec: Any, where: str) -> list[Threshold]:
     """``slices: {COLUMN: {accuracy: ">= 0.8", ...}}``: thresholds that hold in every segment of COLUMN."""
-    example = "slices: {region: {accuracy: \">= 0.8\"}}"
+    example = 'slices: {region: {accuracy: ">= 0.8"}}'
     if not isinstance(spec, dict) or not spec:
-        raise UserError(f"{where}: '{SLICES}' expects a column with thresholds, e.g. '{example}'.", title=_TITLE)
+        raise UserError(
+            f"{where}: '{SLICES}' expects a column with thresholds, e.g. '{example}'.", title=_TITLE
+        )
     thresholds: list[Threshold] = []
     for raw_column, entries in spec.items():
         column = str(raw_column)
