@@ -86,7 +86,8 @@ def main() -> None:
     without, with_ = best(runs["without"]), best(runs["with"])
     wall, ratio, memory = with_[0] / without[0], with_[1] / without[1], with_[2] / without[2]
     print(
-        f"{args.rows:,} rows, two models (candidate and baseline), one pass; best of {REPEATS} fresh processes"
+        f"{args.rows:,} rows, two models (candidate and baseline), one pass; "
+        f"best of {REPEATS} fresh processes"
     )
     print(f"{'':>34} {'wall s':>8} {'CPU s':>8} {'peak MB':>8}")
     for name, figures in (
@@ -98,7 +99,8 @@ def main() -> None:
     print(f"accuracy {report['metrics']['accuracy']:.4f}, interval {report['intervals']['accuracy']}")
     print(f"delta vs baseline {accuracy['delta']:+.5f}, paired interval {accuracy['interval']}")
     print(
-        f"\ngoals: CPU time x{ratio:.3f} (<= 1.10: {ratio <= 1.10}; wall x{wall:.3f}); peak memory x{memory:.2f} "
+        f"\ngoals: CPU time x{ratio:.3f} (<= 1.10: {ratio <= 1.10}; wall x{wall:.3f}); "
+        f"peak memory x{memory:.2f} "
         f"(same bounded memory, <= 1.10: {memory <= 1.10})"
     )
 

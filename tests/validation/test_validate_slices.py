@@ -16,7 +16,6 @@ def _data_and_model(tmp_path: Path) -> tuple[Path, Path]:
     """breast_cancer with a 'region' column; the model is right everywhere but on 40% of the south's rows."""
     import joblib
     import numpy as np
-    import pandas as pd
     from sklearn.datasets import load_breast_cancer
     from sklearn.tree import DecisionTreeClassifier
 

@@ -109,7 +109,8 @@ class _SliceCounts:
                 counters.setdefault(None, ConfusionCounter()).update(y_true[rows], predicted[rows])
             if len(counters) > MAX_SEGMENTS:
                 raise UserError(
-                    f"--thresholds slices: the column '{column}' has more than {MAX_SEGMENTS} distinct values; "
+                    f"--thresholds slices: the column '{column}' has more than {MAX_SEGMENTS} distinct "
+                    "values; "
                     "slice by a column of segments (region, device, ...), or bin it first."
                 )
 
