@@ -105,7 +105,7 @@ def metrics_rows(result: ValidationResult, markdown: bool) -> tuple[list[str], l
     thresholds, baselines = _marks(result.checks, "threshold"), _marks(result.checks, "baseline")
     comparisons = {(c.key, c.metric): c for c in result.comparisons}
     level = f"{result.interval_spec.level:.0%} interval"
-    headers = ["class", "metric", "value", level, "threshold", ""]
+    headers = ["class", "metric", "value", level, "threshold", "vs threshold"]
     if result.baseline is not None:
         headers += ["baseline", "delta", f"delta {level}", "vs baseline"]
     rows = []
