@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from mlci import cli
-from mlci.validation.baseline import check_regressions, compared_metrics
-from mlci.validation.thresholds import Threshold
+from mlci.validation.baseline import check_regressions, compare, compared_metrics
+from mlci.validation.statistics import IntervalSpec
+from mlci.validation.thresholds import Gate, Threshold
 from mlci.validation.uri import HfUri, LocalUri, MlflowUri, parse_model_uri
 from mlci_testing import run_python
 from validation.seed_case import SEED_DATA, SEED_THRESHOLDS
@@ -103,7 +104,8 @@ def test_baseline_compares_the_threshold_metrics_in_the_right_direction() -> Non
         "macro avg": {"f1-score": 0.88},
     }
     baseline = {"True": {"recall": 0.82}, "log_loss": 0.20, "accuracy": 0.85, "macro avg": {"f1-score": 0.90}}
-    checks = {check.name: check for check in check_regressions(candidate, baseline, pairs, 0.05)}
+    comparisons = compare(candidate, baseline, pairs, ({}, {}, {}), IntervalSpec())
+    checks = {check.name: check for check in check_regressions(comparisons, 0.05, Gate())}
     assert checks["True recall vs baseline"].passed  # 0.02 below: within 0.05
     assert not checks["log_loss vs baseline"].passed  # 0.10 higher, and lower is better
     assert checks["log_loss vs baseline"].message == (

@@ -61,6 +61,24 @@ def test_file_or_inline(tmp_path: Path) -> None:
         ("- accuracy: 0.9", "expected a mapping"),
         ("accuracy: >= 0.9", "not valid YAML"),
         ("missing.yml", "--thresholds missing.yml: no such file, and not inline YAML either"),
+        # A YAML comment inside the quotes is part of the text: not a number, and never ">= nan".
+        ('accuracy: "> 0.9 # strict"', "accuracy: '> 0.9 # strict' holds no number after the operator"),
+        ("accuracy: .nan", "accuracy: the bound is NaN"),
+        ('False: {recall: "> nan"}', "False recall: the bound is NaN"),
+        ('accuracy: "> inf"', "accuracy: the bound is inf; give a number"),
+        ("accuracy: 1.5", "accuracy: the bound 1.5 is outside the range of accuracy [0, 1]"),
+        (
+            'True: {f1-score: "> -0.1"}',
+            "True f1-score: the bound -0.1 is outside the range of f1-score [0, 1]",
+        ),
+        ('matthews_corrcoef: ">= -1.5"', "outside the range of matthews_corrcoef [-1, 1]"),
+        ('log_loss: "< -1"', "log_loss: the bound -1 is outside the range of log_loss [0, inf]"),
+        ("accuracy: 0.9\naccuracy: 0.8", "duplicate key 'accuracy' (line 2)"),
+        ("False: {recall: 0.9, recall: 0.8}", "duplicate key 'recall' (line 1)"),
+        ("slices: [region]", "'slices' expects a column with thresholds"),
+        ("slices: {region: 0.9}", "slices: 'region' expects thresholds"),
+        ("slices: {region: {roc_auc: 0.9}}", "slices: region: roc_auc is not computed per slice"),
+        ("slices: {region: {accuracy: 1.5}}", "slices: region: accuracy: the bound 1.5 is outside"),
     ],
 )
 def test_bad_thresholds_name_the_problem(text: str, message: str) -> None:
@@ -115,3 +133,21 @@ def test_probability_metrics_need_predict_proba(tmp_path: Path, capsys: pytest.C
         "roc_auc need predicted probabilities, and this joblib model has no predict_proba()"
         in capsys.readouterr().out
     )
+
+
+def test_bound_edges_are_accepted() -> None:
+    assert parse_thresholds('accuracy: "<= 1"\nmatthews_corrcoef: "> -1"\nlog_loss: "< 2.5"') == [
+        Threshold(None, "accuracy", "<=", 1.0),
+        Threshold(None, "matthews_corrcoef", ">", -1.0),
+        Threshold(None, "log_loss", "<", 2.5),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text", ['accuracy: "> 0.9 # strict"', "accuracy: .nan", "accuracy: 1.5", "accuracy: 0.9\naccuracy: 0.8"]
+)
+def test_bad_bounds_exit_2_in_one_line(text: str, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["validate", "--model", "hf://acme/never-fetched/model.joblib", "--data", "sklearn:wine"]
+    assert cli.main([*argv, "--thresholds", text]) == 2
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "accuracy" in out and "Traceback" not in out

@@ -111,6 +111,48 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="With --baseline: fail when a metric falls more than DELTA below the baseline's.",
     )
     checks.add_argument("--baseline-sha256", metavar="HEX", help="Pin the baseline model file's sha256.")
+    chance = parser.add_argument_group("chance (intervals and how checks read them)")
+    chance.add_argument(
+        "--gate",
+        choices=("point", "confident"),
+        default="point",
+        help="point: a check reads the metric's value; confident: it fails only when the metric's whole "
+        "interval is on the wrong side, and is inconclusive (a warning) when the interval straddles the "
+        "bound. Applies to thresholds and baseline comparisons. Default: point.",
+    )
+    chance.add_argument(
+        "--strict",
+        action="store_true",
+        help="With --gate confident: an inconclusive check fails. Default: off.",
+    )
+    chance.add_argument(
+        "--confidence",
+        type=float,
+        default=0.95,
+        metavar="LEVEL",
+        help="Confidence level of the intervals. Default: 0.95.",
+    )
+    chance.add_argument(
+        "--resamples",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="Bootstrap draws; 0: no intervals (and checks read values). Default: 1000.",
+    )
+    chance.add_argument(
+        "--bootstrap-seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="Seed of the bootstrap: the same data gives the same intervals. Default: 0.",
+    )
+    chance.add_argument(
+        "--min-support",
+        type=positive_int,
+        default=30,
+        metavar="N",
+        help="Warn when a class has fewer evaluated rows than N. Default: 30.",
+    )
     output = parser.add_argument_group("output")
     add_report_option(output, "the metrics, the checks and the model's resolved identity")
     output.add_argument(
@@ -146,6 +188,12 @@ def _options(args: argparse.Namespace) -> Options:
         trust_pickle=args.trust_pickle,
         mlflow_tracking_uri=args.mlflow_tracking_uri,
         chunk_rows=args.chunk_rows,
+        gate=args.gate,
+        strict=args.strict,
+        confidence=args.confidence,
+        resamples=args.resamples,
+        seed=args.bootstrap_seed,
+        min_support=args.min_support,
     )
 
 
@@ -158,6 +206,8 @@ def run(args: argparse.Namespace) -> bool:
     result = validate(_options(args))
     for warning in result.all_warnings:
         gha.warning(warning, title="mlci validate")
+    for few_rows in result.low_support:
+        gha.notice(few_rows, title="mlci validate: few rows")
     with gha.untrusted_output():  # class names and paths come from the data and the model
         gha.info(render.text(result))
     for annotation in render.failure_annotations(result):
@@ -167,6 +217,8 @@ def run(args: argparse.Namespace) -> bool:
     outputs: dict[str, object] = {
         "passed": "true" if result.passed else "false",
         "metrics": result.evaluation.metrics,
+        "intervals": result.evaluation.intervals,
+        "inconclusive": len(result.inconclusive),
     }
     if args.report:
         outputs["report-path"] = str(write_json(args.report, result.to_json()))

@@ -17,6 +17,14 @@ from mlci.errors import UserError
 from mlci.validation.data import Dataset, column_values
 from mlci.validation.loading import LoadedModel
 from mlci.validation.metrics import ConfusionCounter, ProbaAccumulator, confusion_metrics
+from mlci.validation.statistics import (
+    Draws,
+    IntervalSpec,
+    confusion_draws,
+    intervals,
+    paired_draws,
+    proba_draws,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -33,6 +41,8 @@ class Task:
     mask: np.ndarray | None = None  # test rows (None: every row)
     proba_metrics: frozenset[str] = frozenset()
     chunk_rows: int = 200_000
+    intervals: IntervalSpec = IntervalSpec()
+    slices: tuple[str, ...] = ()  # columns whose segments get their own metrics (the candidate's)
 
 
 @dataclass
@@ -54,6 +64,67 @@ class Evaluation:
     confusion: list[list[int]] = field(default_factory=list)
     problem: str | None = None
     notes: list[str] = field(default_factory=list)
+    intervals: dict[str, Any] = field(default_factory=dict)  # keyed like metrics: [low, high]
+    draws: Draws = field(default_factory=dict, repr=False)  # bootstrap draws behind the intervals
+    paired: Draws = field(default_factory=dict, repr=False)  # candidate - baseline draws, same rows
+    slices: dict[str, dict[str, Segment]] = field(default_factory=dict)  # column -> segment -> metrics
+
+
+@dataclass
+class Segment:
+    """The metrics of the rows that share one value of a slice column."""
+
+    rows: int
+    labels: list[str]
+    metrics: dict[str, Any]
+    intervals: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rows": self.rows, "metrics": self.metrics, "intervals": self.intervals}
+
+
+MAX_SEGMENTS = 100
+
+
+class _SliceCounts:
+    """A confusion matrix per segment of each slice column."""
+
+    def __init__(self, columns: tuple[str, ...]) -> None:
+        self.counters: dict[str, dict[Any, ConfusionCounter]] = {column: {} for column in columns}
+
+    def update(self, batch: pa.RecordBatch, y_true: np.ndarray, predicted: np.ndarray | None) -> None:
+        import numpy as np
+
+        if predicted is None:
+            return
+        for column, counters in self.counters.items():
+            encoded = batch.column(column).dictionary_encode()
+            codes = encoded.indices.to_numpy(zero_copy_only=False)
+            codes = np.where(np.isnan(codes.astype(float)), -1, codes).astype(np.int64)
+            for index, value in enumerate(encoded.dictionary.to_pylist()):
+                rows = codes == index
+                counters.setdefault(value, ConfusionCounter()).update(y_true[rows], predicted[rows])
+            if (codes < 0).any():
+                rows = codes < 0
+                counters.setdefault(None, ConfusionCounter()).update(y_true[rows], predicted[rows])
+            if len(counters) > MAX_SEGMENTS:
+                raise UserError(
+                    f"--thresholds slices: the column '{column}' has more than {MAX_SEGMENTS} distinct "
+                    "values; "
+                    "slice by a column of segments (region, device, ...), or bin it first."
+                )
+
+    def finish(self, spec: IntervalSpec) -> dict[str, dict[str, Segment]]:
+        out: dict[str, dict[str, Segment]] = {}
+        for column, counters in self.counters.items():
+            segments = out.setdefault(column, {})
+            for value in sorted(counters, key=str):
+                labels, matrix = counters[value].sorted()
+                names = [str(label) for label in labels]
+                metrics = confusion_metrics(labels, matrix, []) if labels else {}
+                found = intervals(confusion_draws(names, matrix, spec), spec) if labels else {}
+                segments[str(value)] = Segment(int(matrix.sum()), names, metrics, found)
+        return out
 
 
 @dataclass
@@ -154,18 +225,20 @@ class _ModelRun:
         if text not in self.notes:
             self.notes.append(text)
 
-    def feed(self, batch: pa.RecordBatch, y_true: np.ndarray, task: Task) -> None:
+    def feed(self, batch: pa.RecordBatch, y_true: np.ndarray, task: Task) -> np.ndarray | None:
+        """Predict one chunk and count it; the predictions as counted (None when unusable)."""
         if self.problem is not None:
-            return
+            return None
         X = self.model_input(batch)
         predictions = self.predict(X, len(y_true))
         if predictions is None:
-            return
+            return None
         if task.positive_label is not None and predictions.dtype.kind != "b":
             predictions = predictions == coerce_label(task.positive_label, predictions)
         self.counter.update(y_true, predictions)
         if self.proba is not None:
             self._feed_proba(self.proba, X, y_true)
+        return predictions
 
     def _feed_proba(self, accumulator: ProbaAccumulator, X: Any, y_true: np.ndarray) -> None:
         import numpy as np
@@ -187,7 +260,7 @@ class _ModelRun:
             )
             self.proba = None
 
-    def finish(self, known: set[Any]) -> Evaluation:
+    def finish(self, known: set[Any], spec: IntervalSpec) -> Evaluation:
         result = Evaluation(where=self.candidate.where, notes=self.notes, problem=self.problem)
         if self.problem is not None:
             return result
@@ -211,6 +284,11 @@ class _ModelRun:
             result.metrics = confusion_metrics(labels, matrix, self.notes)
         if self.proba is not None:
             result.metrics.update(self.proba.results(self.notes))
+        if labels:
+            result.draws = confusion_draws(result.labels, matrix, spec)
+        if self.proba is not None:
+            result.draws.update(proba_draws(self.proba, spec))
+        result.intervals = intervals(result.draws, spec)
         return result
 
 
@@ -237,9 +315,14 @@ def evaluate(
 
     runs = [_ModelRun(candidate, task) for candidate in candidates]
     columns = list(
-        dict.fromkeys([c for candidate in candidates for c in candidate.features] + [dataset.target])
+        dict.fromkeys(
+            [c for candidate in candidates for c in candidate.features] + [dataset.target, *task.slices]
+        )
     )
+    slices = _SliceCounts(task.slices)
     summary = DataSummary()
+    paired = len(runs) == 2 and task.intervals.resamples > 0
+    joint = ConfusionCounter(ways=3) if paired else None  # paired: (true, candidate, baseline)
     known: set[Any] = set()
     offset = 0
     for batch in dataset.batches(columns, task.chunk_rows):
@@ -256,8 +339,10 @@ def evaluate(
         if task.positive_label is not None:
             y_true = y_true == coerce_label(task.positive_label, y_true)
         summary.evaluated_rows += len(y_true)
-        for run in runs:
-            run.feed(batch, y_true, task)
+        predicted = [run.feed(batch, y_true, task) for run in runs]
+        slices.update(batch, y_true, predicted[0])
+        if joint is not None:
+            _count_pairs(joint, y_true, predicted)
         log.debug("evaluated %d of %d rows", summary.evaluated_rows, summary.rows)
     known.discard(None)
     summary.labels = [str(label) for label in _sorted_labels(known)]
@@ -271,4 +356,21 @@ def evaluate(
         known = {False, True}
     if summary.evaluated_rows == 0:
         raise UserError(f"--data {dataset.spec.text}: there are no rows to evaluate.")
-    return [run.finish(known) for run in runs], summary
+    evaluations = [run.finish(known, task.intervals) for run in runs]
+    evaluations[0].slices = slices.finish(task.intervals)
+    if joint is not None and joint.labels:
+        try:
+            labels, counts = joint.sorted()
+        except TypeError:  # labels of different types: the sanity check says so
+            return evaluations, summary
+        evaluations[0].paired = paired_draws([str(label) for label in labels], counts, task.intervals)
+    return evaluations, summary
+
+
+def _count_pairs(joint: ConfusionCounter, y_true: np.ndarray, predicted: list[np.ndarray | None]) -> None:
+    candidate, baseline = predicted
+    if candidate is not None and baseline is not None:
+        try:
+            joint.update(y_true, candidate, baseline)
+        except TypeError:  # labels of different types: the sanity check says so
+            pass

@@ -20,27 +20,141 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
 
-#: metrics computed from predicted probabilities (they need ``predict_proba`` and cost a second prediction)
-PROBA_METRICS = ("roc_auc", "log_loss")
-#: metrics computed from the confusion matrix besides classification_report
-CONFUSION_EXTRAS = ("balanced_accuracy", "matthews_corrcoef")
+#: the averages classification_report adds after the classes
+AVERAGES = ("macro avg", "weighted avg")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric mlci knows: where it sits in the report, its range, how to compute and resample it.
+
+    ``per_class`` metrics sit under each class and average (``metrics["True"]["f1-score"]``), the others
+    at the top (``metrics["accuracy"]``). ``from_counts`` computes the metric from a stack of confusion
+    matrices (shape ``(B, k, k)``: true x predicted): per class ``(B, k)``, else ``(B,)``; that is how a
+    confusion-matrix metric is resampled (and how a paired difference is formed). A metric with ``point``
+    gets its reported value from scikit-learn on the replayed matrix; one without comes from
+    ``classification_report`` (per class, accuracy) or from the probability accumulator (``needs_proba``).
+    """
+
+    name: str
+    per_class: bool = False
+    needs_proba: bool = False
+    lower_is_better: bool = False
+    low: float = 0.0
+    high: float = 1.0
+    is_count: bool = False  # support: a count, not a score (no interval, no baseline comparison)
+    point: Callable[..., Any] | None = None
+    from_counts: Callable[[np.ndarray], np.ndarray] | None = None
+
+    @property
+    def range_text(self) -> str:
+        return f"[{self.low:g}, {self.high:g}]"
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den, 0 where den is 0 (scikit-learn's zero_division default)."""
+    import numpy as np
+
+    return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape), where=den != 0)
+
+
+def _tp(c: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return np.diagonal(c, axis1=-2, axis2=-1).astype(np.float64)
+
+
+def _precision(c: np.ndarray) -> np.ndarray:
+    return _ratio(_tp(c), c.sum(axis=-2))
+
+
+def _recall(c: np.ndarray) -> np.ndarray:
+    return _ratio(_tp(c), c.sum(axis=-1))
+
+
+def _f1(c: np.ndarray) -> np.ndarray:
+    return _ratio(2 * _tp(c), c.sum(axis=-2) + c.sum(axis=-1))
+
+
+def _support(c: np.ndarray) -> np.ndarray:
+    return c.sum(axis=-1).astype(float)
+
+
+def _accuracy(c: np.ndarray) -> np.ndarray:
+    return _ratio(_tp(c).sum(axis=-1), c.sum(axis=(-2, -1)))
+
+
+def _balanced_accuracy(c: np.ndarray) -> np.ndarray:
+    """Mean recall over the classes that have true rows (as balanced_accuracy_score)."""
+    true = c.sum(axis=-1)
+    return _ratio(_recall(c).sum(axis=-1), (true > 0).sum(axis=-1))
+
+
+def _mcc(c: np.ndarray) -> np.ndarray:
+    """Matthews' multiclass correlation, as matthews_corrcoef computes it from the confusion matrix."""
+    import numpy as np
+
+    c = c.astype(np.float64)
+    t, p = c.sum(axis=-1), c.sum(axis=-2)
+    n, correct = c.sum(axis=(-2, -1)), _tp(c).sum(axis=-1)
+    cov_tp = correct * n - (t * p).sum(axis=-1)
+    cov_pp = n**2 - (p * p).sum(axis=-1)
+    cov_tt = n**2 - (t * t).sum(axis=-1)
+    return _ratio(cov_tp, np.sqrt(cov_tt * cov_pp))
+
+
+def _sklearn(name: str) -> Callable[..., Any]:
+    def call(y_true: Any, y_pred: Any, sample_weight: Any) -> Any:
+        import sklearn.metrics
+
+        return getattr(sklearn.metrics, name)(y_true, y_pred, sample_weight=sample_weight)
+
+    return call
+
+
+#: every metric, in the order reports show them; a new metric is one entry here
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric("precision", per_class=True, from_counts=_precision),
+        Metric("recall", per_class=True, from_counts=_recall),
+        Metric("f1-score", per_class=True, from_counts=_f1),
+        Metric("support", per_class=True, is_count=True, high=math.inf, from_counts=_support),
+        Metric("accuracy", from_counts=_accuracy),
+        Metric(
+            "balanced_accuracy", point=_sklearn("balanced_accuracy_score"), from_counts=_balanced_accuracy
+        ),
+        Metric("matthews_corrcoef", low=-1.0, point=_sklearn("matthews_corrcoef"), from_counts=_mcc),
+        Metric("roc_auc", needs_proba=True),
+        Metric("log_loss", needs_proba=True, lower_is_better=True, high=math.inf),
+    )
+}
+CLASS_METRICS = tuple(name for name, m in METRICS.items() if m.per_class)
+SCALAR_METRICS = tuple(name for name, m in METRICS.items() if not m.per_class)
+PROBA_METRICS = tuple(name for name, m in METRICS.items() if m.needs_proba)
 
 
 class ConfusionCounter:
-    """Counts of (true label, predicted label) pairs; labels are discovered as chunks arrive."""
+    """Counts of (true label, predicted label) pairs; labels are discovered as chunks arrive.
 
-    def __init__(self) -> None:
+    ``ways=3`` counts (true, candidate's prediction, baseline's prediction) triples over one set of labels:
+    the table a paired comparison resamples.
+    """
+
+    def __init__(self, ways: int = 2) -> None:
         import numpy as np
 
+        self.ways = ways
         self.labels: list[Any] = []
         self._index: dict[Any, int] = {}
-        self.counts = np.zeros((0, 0), dtype=np.int64)
+        self.counts = np.zeros((0,) * ways, dtype=np.int64)
 
     def _codes(self, values: np.ndarray) -> np.ndarray:
         """Map labels to indices: the few distinct labels are mapped in Python, the rows in bulk."""
@@ -81,23 +195,26 @@ class ConfusionCounter:
             self.labels.append(value)
         return index
 
-    def update(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
+    def update(self, *values: np.ndarray) -> None:
+        """Count one chunk: ``update(y_true, y_pred)`` (or three arrays with ``ways=3``)."""
         import numpy as np
 
-        true_codes, pred_codes = self._codes(y_true), self._codes(y_pred)
+        codes = [self._codes(column) for column in values]
         k = len(self.labels)
+        shape = (k,) * self.ways
         if self.counts.shape[0] < k:
-            grown = np.zeros((k, k), dtype=np.int64)
-            grown[: self.counts.shape[0], : self.counts.shape[1]] = self.counts
+            grown = np.zeros(shape, dtype=np.int64)
+            grown[tuple(slice(0, n) for n in self.counts.shape)] = self.counts
             self.counts = grown
-        self.counts += np.bincount(true_codes * k + pred_codes, minlength=k * k).reshape(k, k)
+        flat = np.ravel_multi_index(tuple(codes), shape)
+        self.counts += np.bincount(flat, minlength=k**self.ways).reshape(shape)
 
     def sorted(self) -> tuple[list[Any], np.ndarray]:
-        """Labels in scikit-learn's order (sorted) and the matrix in that order; TypeError on mixed types."""
+        """Labels in scikit-learn's order (sorted) and the counts in that order; TypeError on mixed types."""
         import numpy as np
 
         order = sorted(range(len(self.labels)), key=lambda i: self.labels[i])
-        return [self.labels[i] for i in order], self.counts[np.ix_(order, order)]
+        return [self.labels[i] for i in order], self.counts[np.ix_(*[order] * self.ways)]
 
 
 def _replay(labels: list[Any], matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -122,19 +239,17 @@ def _recorded(call: Any, notes: list[str]) -> Any:
 
 
 def confusion_metrics(labels: list[Any], matrix: np.ndarray, notes: list[str]) -> dict[str, Any]:
-    """classification_report(output_dict=True) plus balanced accuracy and MCC, from a confusion matrix."""
-    from sklearn.metrics import balanced_accuracy_score, classification_report, matthews_corrcoef
+    """classification_report(output_dict=True) plus every registered confusion metric, from a matrix."""
+    from sklearn.metrics import classification_report
 
     y_true, y_pred, weight = _replay(labels, matrix)
     report = _recorded(
         lambda: classification_report(y_true, y_pred, sample_weight=weight, output_dict=True), notes
     )
-    report["balanced_accuracy"] = float(
-        _recorded(lambda: balanced_accuracy_score(y_true, y_pred, sample_weight=weight), notes)
-    )
-    report["matthews_corrcoef"] = float(
-        _recorded(lambda: matthews_corrcoef(y_true, y_pred, sample_weight=weight), notes)
-    )
+    for metric in METRICS.values():
+        if metric.point is not None:
+            point = metric.point
+            report[metric.name] = float(_recorded(lambda: point(y_true, y_pred, weight), notes))
     return report
 
 
@@ -177,13 +292,17 @@ class ScoreTable:
         self._merged = self._compress(scores, pos, pos + neg)
         self._pending, self._pending_size = [], 0
 
+    def table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Distinct scores (sorted) with their positive and negative counts."""
+        self._merge()
+        return self._merged
+
     def roc_auc(self, notes: list[str]) -> float | None:
         """roc_auc_score over every row added, or None (with a note) when one side has no rows."""
         import numpy as np
         from sklearn.metrics import roc_auc_score
 
-        self._merge()
-        scores, pos, neg = self._merged
+        scores, pos, neg = self.table()
         if not (pos.sum() > 0 and neg.sum() > 0):
             notes.append("roc_auc is undefined: the evaluated rows hold only one class.")
             return None
@@ -201,6 +320,7 @@ class ProbaAccumulator:
     classes: list[Any]
     want: frozenset[str]
     loss_sum: float = 0.0
+    loss_sq_sum: float = 0.0  # for the interval of log_loss
     rows: int = 0
     unknown_rows: int = 0
     tables: dict[int, ScoreTable] = field(default_factory=dict)
@@ -225,7 +345,9 @@ class ProbaAccumulator:
         if "log_loss" in self.want:
             eps = np.finfo(proba.dtype).eps
             p_true = np.clip(proba[np.arange(len(y_true)), columns], eps, 1 - eps)
-            self.loss_sum += math.fsum(-np.log(p_true[known]))
+            losses = -np.log(p_true[known])
+            self.loss_sum += math.fsum(losses)
+            self.loss_sq_sum += float(np.dot(losses, losses))
         if "roc_auc" in self.want:
             # Binary: the greater label's probability only, as roc_auc_score(y, proba[:, 1]) reads it.
             scored = [1] if len(self.classes) == 2 else range(len(self.classes))

@@ -9,8 +9,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mlci import gha
+from mlci.validation.metrics import AVERAGES, CLASS_METRICS, SCALAR_METRICS
 from mlci.validation.runner import ValidationResult
-from mlci.validation.thresholds import AVERAGES, CLASS_METRICS, SCALAR_METRICS, Check
+from mlci.validation.thresholds import Check
 
 Table = Callable[[Sequence[str], Sequence[Sequence[object]]], str]
 
@@ -58,41 +59,99 @@ def data_line(data: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _marks(checks: list[Check]) -> dict[tuple[str | None, str], bool]:
-    marks: dict[tuple[str | None, str], bool] = {}
+def _marks(checks: list[Check], kind: str) -> dict[tuple[str | None, str], Check]:
+    """The check of each (class, metric) of one kind; a failed one wins over a passed one."""
+    marks: dict[tuple[str | None, str], Check] = {}
     for check in checks:
-        if check.metric is not None:
+        if check.kind == kind and check.metric is not None:
             key = (check.key, check.metric)
-            marks[key] = marks.get(key, True) and check.passed
+            if key not in marks or marks[key].passed:
+                marks[key] = check
     return marks
 
 
-def _cell(value: Any, metric: str, mark: bool | None, markdown: bool) -> str:
-    text = _number(value, metric)
-    if mark is None:
-        return text
-    return f"{text} {'✅' if mark else '❌'}" if markdown else f"{text} {'ok' if mark else 'FAIL'}"
+def _mark(check: Check | None, markdown: bool) -> str:
+    if check is None:
+        return ""
+    if check.inconclusive:
+        return ("❔" if check.passed else "❌") if markdown else ("??" if check.passed else "FAIL?")
+    return ("✅" if check.passed else "❌") if markdown else ("ok" if check.passed else "FAIL")
+
+
+def _interval(bounds: list[float] | None, signed: bool = False) -> str:
+    if bounds is None:
+        return ""
+    shown = "{:+.4f}" if signed else "{:.4f}"
+    return f"[{shown.format(bounds[0])}, {shown.format(bounds[1])}]"
+
+
+def _metric_keys(result: ValidationResult) -> list[tuple[str | None, str]]:
+    """(class or average, metric) for every reported metric, classes first, then the report's scalars."""
+    metrics = result.evaluation.metrics
+    keys: list[tuple[str | None, str]] = [
+        (key, m)
+        for key in [*result.evaluation.labels, *AVERAGES]
+        if isinstance(metrics.get(key), dict)
+        for m in CLASS_METRICS
+        if m != "support"
+    ]
+    return keys + [(None, name) for name in SCALAR_METRICS if name in metrics]
 
 
 def metrics_rows(result: ValidationResult, markdown: bool) -> tuple[list[str], list[list[str]]]:
-    """The classification report as a table (classes and averages), with a mark on checked cells."""
-    metrics, marks = result.evaluation.metrics, _marks(result.checks)
-    keys = [*result.evaluation.labels, *AVERAGES]
-    rows = [
-        [key, *(_cell(metrics.get(key, {}).get(m), m, marks.get((key, m)), markdown) for m in CLASS_METRICS)]
-        for key in keys
-        if isinstance(metrics.get(key), dict)
-    ]
-    return ["", *CLASS_METRICS], rows
+    """One row per metric: value, interval, the threshold and its mark; with a baseline, the baseline's
+    value, the delta with its interval, and the baseline mark (a separate column)."""
+    metrics, intervals = result.evaluation.metrics, result.evaluation.intervals
+    thresholds, baselines = _marks(result.checks, "threshold"), _marks(result.checks, "baseline")
+    comparisons = {(c.key, c.metric): c for c in result.comparisons}
+    level = f"{result.interval_spec.level:.0%} interval"
+    headers = ["class", "metric", "value", level, "threshold", "vs threshold"]
+    if result.baseline is not None:
+        headers += ["baseline", "delta", f"delta {level}", "vs baseline"]
+    rows = []
+    for key, metric in _metric_keys(result):
+        value = metrics.get(metric) if key is None else metrics[key].get(metric)
+        found = intervals.get(metric) if key is None else intervals.get(key, {}).get(metric)
+        threshold = thresholds.get((key, metric))
+        support = "" if key is None else f" ({_number(metrics[key].get('support'), 'support')} rows)"
+        row = [
+            "" if key is None else f"{key}{support}" if key not in AVERAGES else key,
+            metric,
+            _number(value, metric),
+            _interval(found),
+            threshold.threshold or "" if threshold else "",
+            _mark(threshold, markdown),
+        ]
+        if result.baseline is not None:
+            comparison = comparisons.get((key, metric))
+            reference = result.baseline_evaluation.metrics if result.baseline_evaluation else {}
+            base = reference.get(metric) if key is None else reference.get(key, {}).get(metric)
+            delta = None if comparison is None else comparison.delta
+            row += [
+                _number(base, metric),
+                "" if delta is None else f"{delta:+.4f}",
+                "" if comparison is None else _interval(comparison.interval, signed=True),
+                _mark(baselines.get((key, metric)), markdown),
+            ]
+        rows.append(row)
+    return headers, rows
 
 
-def scalar_rows(result: ValidationResult, markdown: bool) -> list[list[str]]:
-    metrics, marks = result.evaluation.metrics, _marks(result.checks)
-    return [
-        [name, _cell(metrics.get(name), name, marks.get((None, name)), markdown)]
-        for name in SCALAR_METRICS
-        if name in metrics
-    ]
+def interval_line(result: ValidationResult) -> str:
+    """How the intervals were computed, and how the gate reads them."""
+    spec, gate = result.interval_spec, result.gate
+    reading = {
+        "point": "checks read the value (--gate point)",
+        "confident": "checks fail only when the whole interval fails; a straddling interval is "
+        + ("a failure (--strict)" if gate.strict else "inconclusive, a warning")
+        + " (--gate confident)",
+    }[gate.mode]
+    return (
+        f"Intervals: {spec.level:.0%}, percentile bootstrap of {spec.resamples} resamples "
+        f"(seed {spec.seed}): "
+        "multinomial on the confusion-matrix cells, paired on the same rows for the baseline delta; roc_auc "
+        f"on the distinct-score table; log_loss a normal interval. {reading[0].upper()}{reading[1:]}."
+    )
 
 
 def checks_rows(result: ValidationResult) -> list[list[str]]:
@@ -101,10 +160,38 @@ def checks_rows(result: ValidationResult) -> list[list[str]]:
             check.name,
             "" if check.kind == "sanity" else _number(check.value, check.metric),
             check.threshold or "",
-            gha.status_mark(check.passed),
+            (
+                f"{'❔' if check.passed else '❌'} inconclusive"
+                if check.inconclusive
+                else gha.status_mark(check.passed)
+            ),
         ]
         for check in result.checks
     ]
+
+
+def slice_rows(result: ValidationResult, markdown: bool) -> tuple[list[str], list[list[str]]]:
+    """One row per segment: its rows, accuracy and macro f1 with intervals, and its slice checks' mark."""
+    level = f"{result.interval_spec.level:.0%} interval"
+    headers = ["slice", "rows", "accuracy", level, "macro avg f1-score", level, "checks"]
+    rows = []
+    for column, segments in result.evaluation.slices.items():
+        for segment, found in segments.items():
+            name = f"{column}={segment}"
+            checks = [c for c in result.checks if c.kind == "slice" and c.name.startswith(name + " ")]
+            failed = [c for c in checks if not c.passed]
+            rows.append(
+                [
+                    name,
+                    str(found.rows),
+                    _number(found.metrics.get("accuracy")),
+                    _interval(found.intervals.get("accuracy")),
+                    _number(found.metrics.get("macro avg", {}).get("f1-score")),
+                    _interval(found.intervals.get("macro avg", {}).get("f1-score")),
+                    _mark(failed[0] if failed else checks[0] if checks else None, markdown),
+                ]
+            )
+    return headers, rows
 
 
 def confusion_rows(result: ValidationResult) -> tuple[list[str], list[list[str]]]:
@@ -116,14 +203,17 @@ def confusion_rows(result: ValidationResult) -> tuple[list[str], list[list[str]]
 
 
 def verdict(result: ValidationResult) -> str:
-    total, failed = len(result.checks), len(result.failed)
+    total, failed, unsure = len(result.checks), len(result.failed), len(result.inconclusive)
+    inconclusive = f", {unsure} inconclusive" if unsure else ""
     return (
-        f"passed ({total} of {total} checks)" if not failed else f"failed ({failed} of {total} checks failed)"
+        f"passed ({total} of {total} checks{inconclusive})"
+        if not failed
+        else f"failed ({failed} of {total} checks failed{inconclusive})"
     )
 
 
 def _notes(result: ValidationResult) -> list[str]:
-    return [*result.all_warnings, *result.evaluation.notes]
+    return [*result.all_warnings, *result.low_support, *result.evaluation.notes]
 
 
 def markdown(result: ValidationResult) -> str:
@@ -140,8 +230,17 @@ def markdown(result: ValidationResult) -> str:
     lines += ["", gha.md_table(["check", "value", "threshold", "result"], checks_rows(result))]
     if result.evaluation.metrics:
         headers, rows = metrics_rows(result, markdown=True)
-        lines += ["", "### Metrics", "", gha.md_table(headers, rows), ""]
-        lines += [gha.md_table(["metric", "value"], scalar_rows(result, markdown=True))]
+        lines += [
+            "",
+            "### Metrics",
+            "",
+            gha.md_table(headers, rows),
+            "",
+            gha.md_escape(interval_line(result)),
+        ]
+        if result.evaluation.slices:
+            headers, rows = slice_rows(result, markdown=True)
+            lines += ["", "### Slices", "", gha.md_table(headers, rows)]
         headers, rows = confusion_rows(result)
         lines += ["", "### Confusion matrix", "", gha.md_table(headers, rows)]
     notes = _notes(result)
@@ -158,12 +257,10 @@ def text(result: ValidationResult) -> str:
     lines.append(f"data: {data_line(result.data)}")
     if result.evaluation.metrics:
         headers, rows = metrics_rows(result, markdown=False)
-        lines += [
-            "",
-            gha.text_table(headers, rows),
-            "",
-            gha.text_table(["metric", "value"], scalar_rows(result, False)),
-        ]
+        lines += ["", gha.text_table(headers, rows), interval_line(result)]
+        if result.evaluation.slices:
+            headers, rows = slice_rows(result, markdown=False)
+            lines += ["", gha.text_table(headers, rows)]
         headers, rows = confusion_rows(result)
         lines += ["", gha.text_table(headers, rows)]
     lines += ["", gha.text_table(["check", "value", "threshold", "result"], checks_rows(result))]
@@ -171,7 +268,13 @@ def text(result: ValidationResult) -> str:
 
 
 def failure_annotations(result: ValidationResult) -> list[gha.Annotation]:
-    """One error per failed check, naming class and metric."""
+    """One error per failed check, naming class and metric; a warning per inconclusive check that passed."""
     return [
-        gha.Annotation(message=check.message, title=f"mlci validate: {check.name}") for check in result.failed
+        gha.Annotation(
+            message=check.message,
+            title=f"mlci validate: {check.name}",
+            level="error" if not check.passed else "warning",
+        )
+        for check in result.checks
+        if not check.passed or check.inconclusive
     ]

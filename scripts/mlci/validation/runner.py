@@ -7,19 +7,27 @@ checked before anything is downloaded, and nothing is unpickled before the trust
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from mlci.errors import UserError
-from mlci.validation.baseline import check_regressions, compared_metrics
+from mlci.validation.baseline import Comparison, check_regressions, compare, compared_metrics
 from mlci.validation.data import Dataset, parse_data_spec
 from mlci.validation.evaluate import Candidate, Evaluation, Task, coerce_label, evaluate
 from mlci.validation.loading import LoadedModel, Trust, load_model
 from mlci.validation.metrics import PROBA_METRICS
 from mlci.validation.sources import fetch
 from mlci.validation.split import holdout_mask
-from mlci.validation.thresholds import Check, Threshold, check_thresholds, parse_thresholds, resolve_keys
+from mlci.validation.statistics import IntervalSpec, low_support
+from mlci.validation.thresholds import (
+    Check,
+    Gate,
+    Threshold,
+    check_thresholds,
+    parse_thresholds,
+    resolve_keys,
+)
 from mlci.validation.uri import ModelUri, parse_model_uri
 
 
@@ -43,6 +51,20 @@ class Options:
     trust_pickle: bool = False
     mlflow_tracking_uri: str | None = None
     chunk_rows: int = 200_000
+    gate: str = "point"  # point | confident
+    strict: bool = False  # with --gate confident: an inconclusive check fails
+    confidence: float = 0.95
+    resamples: int = 1000
+    seed: int = 0
+    min_support: int = 30
+
+    @property
+    def interval_spec(self) -> IntervalSpec:
+        return IntervalSpec(self.confidence, self.resamples, self.seed, self.min_support)
+
+    @property
+    def gate_rule(self) -> Gate:
+        return Gate(self.gate, self.strict, self.confidence)
 
 
 @dataclass
@@ -64,6 +86,10 @@ class ValidationResult:
     baseline: ModelReport | None = None
     baseline_evaluation: Evaluation | None = None
     warnings: list[str] = field(default_factory=list)  # about the run itself (e.g. a split that changes)
+    comparisons: list[Comparison] = field(default_factory=list)  # against the baseline
+    low_support: list[str] = field(default_factory=list)  # classes with fewer rows than --min-support
+    interval_spec: IntervalSpec = IntervalSpec()
+    gate: Gate = Gate()
 
     @property
     def all_warnings(self) -> list[str]:
@@ -76,6 +102,10 @@ class ValidationResult:
         return all(check.passed for check in self.checks)
 
     @property
+    def inconclusive(self) -> list[Check]:
+        return [check for check in self.checks if check.inconclusive]
+
+    @property
     def failed(self) -> list[Check]:
         return [check for check in self.checks if not check.passed]
 
@@ -86,10 +116,18 @@ class ValidationResult:
             "model": {**self.model.identity, "warnings": self.model.warnings},
             "data": self.data,
             "metrics": self.evaluation.metrics,
+            "intervals": self.evaluation.intervals,
+            "interval_method": self.interval_spec.describe(),
+            "gate": {"mode": self.gate.mode, "strict": self.gate.strict},
+            "slices": {
+                column: {segment: found.to_json() for segment, found in segments.items()}
+                for column, segments in self.evaluation.slices.items()
+            },
             "confusion_matrix": {"labels": self.evaluation.labels, "matrix": self.evaluation.confusion},
             "checks": [check.to_json() for check in self.checks],
             "notes": self.evaluation.notes,
             "warnings": self.warnings,
+            "low_support": self.low_support,
             "baseline": (
                 None
                 if self.baseline is None or self.baseline_evaluation is None
@@ -97,6 +135,8 @@ class ValidationResult:
                     **self.baseline.identity,
                     "warnings": self.baseline.warnings,
                     "metrics": self.baseline_evaluation.metrics,
+                    "intervals": self.baseline_evaluation.intervals,
+                    "comparisons": [comparison.to_json() for comparison in self.comparisons],
                 }
             ),
         }
@@ -105,6 +145,16 @@ class ValidationResult:
 def _validate_options(options: Options) -> None:
     if options.stratify and options.test_size is None:
         raise UserError("--stratify splits the data: give --test-size too (e.g. --test-size 0.25).")
+    if options.strict and options.gate != "confident":
+        raise UserError("--strict fails inconclusive checks, which only --gate confident has: add it.")
+    if options.resamples < 0:
+        raise UserError(f"--resamples {options.resamples}: give 0 (no intervals) or more, e.g. 1000.")
+    if options.gate == "confident" and options.resamples == 0:
+        raise UserError(
+            "--gate confident reads intervals, and --resamples 0 computes none: give --resamples N."
+        )
+    if not 0 < options.confidence < 1:
+        raise UserError(f"--confidence {options.confidence:g}: give a level between 0 and 1, e.g. 0.95.")
     if options.baseline and options.max_regression is None:
         raise UserError(
             "--baseline needs --max-regression DELTA: how far below the baseline a metric may fall."
@@ -159,15 +209,18 @@ def _load(given: _ModelInput, options: Options, workdir: Path, proba_metrics: fr
     return loaded
 
 
-def _features(options: Options, model: LoadedModel, dataset: Dataset, where: str) -> list[str]:
-    """--features, else the names the model was fitted with, else every column but the target."""
+def _features(
+    options: Options, model: LoadedModel, dataset: Dataset, where: str, slices: tuple[str, ...] = ()
+) -> list[str]:
+    """--features, else the names the model was fitted with, else every column but the target and the
+    slice columns (a slice column says which segment a row is in; it is not a feature)."""
     if options.features:
         dataset.check_columns(options.features, "--features")
         return options.features
     if model.feature_names is not None:
         dataset.check_columns(model.feature_names, f"{where} (fitted on named columns)")
         return model.feature_names
-    return [name for name in dataset.columns if name != dataset.target]
+    return [name for name in dataset.columns if name != dataset.target and name not in slices]
 
 
 def _mask(options: Options, dataset: Dataset, warnings: list[str]) -> Any:
@@ -191,26 +244,55 @@ def _sanity(evaluation: Evaluation, rows: int) -> Check:
     return Check(name="predictions", kind="sanity", passed=evaluation.problem is None, message=message)
 
 
+def _slice_checks(thresholds: list[Threshold], evaluation: Evaluation, gate: Gate) -> list[Check]:
+    """The ``slices:`` thresholds, checked in every segment of their column."""
+    checks = []
+    for column, segments in evaluation.slices.items():
+        of_column = [t for t in thresholds if t.slice_by == column]
+        for segment, found in segments.items():
+            where = f"{column}={segment}"
+            for check in check_thresholds(of_column, found.metrics, found.intervals, gate):
+                checks.append(
+                    replace(
+                        check,
+                        name=f"{where} {check.name}",
+                        kind="slice",
+                        message=f"slice {where} ({found.rows} rows): {check.message}",
+                    )
+                )
+    return checks
+
+
 def _checks(
     options: Options, thresholds: list[Threshold], evaluations: list[Evaluation], rows: int
-) -> list[Check]:
+) -> tuple[list[Check], list[Comparison]]:
     """The sanity check, one check per threshold, and one per baseline comparison."""
-    evaluation = evaluations[0]
+    evaluation, gate = evaluations[0], options.gate_rule
     if evaluation.metrics:
         thresholds = resolve_keys(thresholds, evaluation.labels)
-    checks = [_sanity(evaluation, rows), *check_thresholds(thresholds, evaluation.metrics)]
+    overall = [t for t in thresholds if t.slice_by is None]
+    checks = [
+        _sanity(evaluation, rows),
+        *check_thresholds(overall, evaluation.metrics, evaluation.intervals, gate),
+        *_slice_checks(thresholds, evaluation, gate),
+    ]
+    comparisons: list[Comparison] = []
     if len(evaluations) > 1:
         baseline = evaluations[1]
         if baseline.problem:
             raise UserError(f"--baseline {options.baseline}: {baseline.problem}")
         allowed = options.max_regression or 0.0  # given: _validate_options checked it
+        draws = (evaluation.paired, evaluation.draws, baseline.draws)
         pairs = compared_metrics(thresholds)
-        checks += check_regressions(evaluation.metrics, baseline.metrics, pairs, allowed)
-    return checks
+        comparisons = compare(evaluation.metrics, baseline.metrics, pairs, draws, options.interval_spec)
+        checks += check_regressions(comparisons, allowed, gate)
+    return checks, comparisons
 
 
 def validate(options: Options) -> ValidationResult:
     """Run a validation; UserError for bad input, a result (passed or not) otherwise."""
+    import numpy as np
+
     _validate_options(options)
     thresholds: list[Threshold] = parse_thresholds(options.thresholds) if options.thresholds else []
     spec = parse_data_spec(options.data)
@@ -223,8 +305,10 @@ def validate(options: Options) -> ValidationResult:
     with tempfile.TemporaryDirectory(prefix="mlci-validate-") as tmp:
         models = [_load(g, options, Path(tmp) / g.flag.strip("-"), proba_metrics) for g in given]
         dataset = Dataset(spec, options.target)
+        slices = tuple(dict.fromkeys(t.slice_by for t in thresholds if t.slice_by is not None))
+        dataset.check_columns(list(slices), "--thresholds slices")
         candidates = [
-            Candidate(model, _features(options, model, dataset, g.flag), g.where)
+            Candidate(model, _features(options, model, dataset, g.flag, slices), g.where)
             for model, g in zip(models, given)
         ]
         task = Task(
@@ -232,6 +316,8 @@ def validate(options: Options) -> ValidationResult:
             mask=_mask(options, dataset, warnings),
             proba_metrics=proba_metrics,
             chunk_rows=options.chunk_rows,
+            intervals=options.interval_spec,
+            slices=slices,
         )
         evaluations, summary = evaluate(candidates, dataset, task)
 
@@ -247,11 +333,18 @@ def validate(options: Options) -> ValidationResult:
         "evaluated_rows": summary.evaluated_rows,
         "labels": summary.labels,
     }
+    checks, comparisons = _checks(options, thresholds, evaluations, summary.evaluated_rows)
+    matrix = np.asarray(evaluations[0].confusion)
+    few_rows = low_support(evaluations[0].labels, matrix, options.min_support) if matrix.size else []
     return ValidationResult(
         model=ModelReport(models[0].identity, models[0].warnings),
         evaluation=evaluations[0],
         data=data,
-        checks=_checks(options, thresholds, evaluations, summary.evaluated_rows),
+        checks=checks,
+        comparisons=comparisons,
+        low_support=few_rows,
+        interval_spec=options.interval_spec,
+        gate=options.gate_rule,
         baseline=ModelReport(models[1].identity, models[1].warnings) if len(models) > 1 else None,
         baseline_evaluation=evaluations[1] if len(evaluations) > 1 else None,
         warnings=warnings,
