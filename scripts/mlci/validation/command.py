@@ -177,7 +177,7 @@ def run(args: argparse.Namespace) -> bool:
 
 
 def _comment(summary: str, key: str) -> None:
-    from mlci.validation.pr_comment import upsert
+    from mlci.github import upsert
 
     outcome = upsert(summary, key)
     if outcome.action == "failed":
