@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from mlci import gha
 from mlci.errors import UserError
 from mlci.options import add_report_option, csv_list, non_negative_float, positive_int
+from mlci.training import job_metrics
 from mlci.training.durations import parse_duration
 
 if TYPE_CHECKING:
@@ -170,6 +171,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     provenance.add_argument("--sha", help="The commit trained. Default: the PR head SHA, else GITHUB_SHA.")
     provenance.add_argument("--run-attempt", help="Default: GITHUB_RUN_ATTEMPT.")
     add_report_option(parser, "the training job's result")
+    job_metrics.add_arguments(parser)
 
 
 def _pairs(flag: str, items: list[str]) -> dict[str, str]:
@@ -219,11 +221,20 @@ def _train_local(args: argparse.Namespace, job_name: str, cancel: threading.Even
         environment=environment_mapping("--environment", args.environment),
         channels=_pairs("--channel", args.channel),
         max_runtime=args.max_runtime,
+        metrics_file=args.metrics_file,
     )
     if job.output.startswith("s3://"):
         raise UserError(f"--output {job.output}: the local launcher writes the model to a local directory.")
+    log_metrics = job_metrics.LogMetrics(job_metrics.parse_definitions(args.metric_definitions))
+
+    def on_line(line: str) -> None:
+        log_metrics.feed(line)
+        gha.info(line)
+
     with gha.group(f"training log: {job_name}"), gha.untrusted_output():
-        return run_local(job, on_line=gha.info, cancel=cancel)
+        result = run_local(job, on_line=on_line, cancel=cancel)
+    result.metrics = {**log_metrics.values, **result.metrics}
+    return result
 
 
 def _train_sagemaker(
@@ -255,12 +266,14 @@ def _train_sagemaker(
         max_wait=int(args.max_wait) if args.max_wait else None,
         checkpoint_s3_uri=args.checkpoint_s3_uri,
         allowed_instance_types=args.allowed_instance_types,
+        metric_definitions=job_metrics.parse_definitions(args.metric_definitions),
     )
     options = WaitOptions(
         wait=args.wait,
         poll_interval=args.poll_interval,
         wait_timeout=args.wait_timeout,
         download_model=args.download_model,
+        metrics_file=args.metrics_file,
     )
     with ExitStack() as stack:
         if args.wait:  # the job's log follows: fold it, and keep its text from issuing workflow commands
