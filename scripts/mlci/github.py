@@ -119,6 +119,15 @@ def detect(
     )
 
 
+def add_provenance_arguments(parser: Any) -> None:
+    """``--repository``, ``--pr-number``, ``--sha``, ``--run-attempt``: what :func:`detect` would find."""
+    provenance = parser.add_argument_group("provenance (defaults from the GitHub Actions environment)")
+    provenance.add_argument("--repository", help="owner/name. Default: GITHUB_REPOSITORY.")
+    provenance.add_argument("--pr-number", help="Default: the pull request of the triggering event.")
+    provenance.add_argument("--sha", help="The commit trained. Default: the PR head SHA, else GITHUB_SHA.")
+    provenance.add_argument("--run-attempt", help="Default: GITHUB_RUN_ATTEMPT.")
+
+
 # --------------------------------------------------------------------------------------------- the comment
 
 

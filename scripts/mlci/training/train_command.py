@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from mlci import gha
 from mlci.errors import UserError
+from mlci.github import add_provenance_arguments
+from mlci.loop import register_command
 from mlci.options import add_report_option, csv_list, non_negative_float, positive_int
 from mlci.training import job_metrics
 from mlci.training.durations import parse_duration
@@ -165,13 +167,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="After a successful job, unpack its model.tar.gz into DIR (output model-dir). Default: no.",
     )
-    provenance = parser.add_argument_group("provenance (defaults from the GitHub Actions environment)")
-    provenance.add_argument("--repository", help="owner/name. Default: GITHUB_REPOSITORY.")
-    provenance.add_argument("--pr-number", help="Default: the pull request of the triggering event.")
-    provenance.add_argument("--sha", help="The commit trained. Default: the PR head SHA, else GITHUB_SHA.")
-    provenance.add_argument("--run-attempt", help="Default: GITHUB_RUN_ATTEMPT.")
+    add_provenance_arguments(parser)
     add_report_option(parser, "the training job's result")
     job_metrics.add_arguments(parser)
+    register_command.add_train_arguments(parser)
 
 
 def _pairs(flag: str, items: list[str]) -> dict[str, str]:
@@ -315,6 +314,11 @@ def run(args: argparse.Namespace) -> bool:
     from mlci.report import write_json
     from mlci.training.cancellation import cancel_on_signals
 
+    if args.register and args.launcher != "local":
+        raise UserError(
+            f"--register {args.register}: only with --launcher local; the job that holds AWS credentials must "
+            "not load the model PR code produced: run 'mlci register' in a job without them."
+        )
     job_name, tags = _job_name(args)
     with cancel_on_signals() as cancel:
         if args.launcher == "local":
@@ -322,6 +326,8 @@ def run(args: argparse.Namespace) -> bool:
         else:
             result = _train_sagemaker(args, job_name, tags, cancel)
     render(result)
+    if args.register:
+        register_command.register_trained(args, result)
     if args.report:
         write_json(args.report, result.to_json())
     return result.ok

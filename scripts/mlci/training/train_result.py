@@ -35,6 +35,8 @@ class TrainResult:
     metrics: dict[str, float] = field(default_factory=dict)
     #: The estimated cost (mlci.training.prices.estimate), when the instance type's price is known.
     cost: dict[str, Any] | None = None
+    #: The MLflow registration of ``--register`` (mlci.loop.register), when there was one.
+    registered: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -73,6 +75,7 @@ class TrainResult:
             "failure_reason": self.failure_reason,
             "seconds": round(self.seconds, 3),
             "cost": self.cost,
+            "registered": self.registered,
             "details": dict(self.details),
             "notes": self.notes,
             "log_tail": self.log_tail,
