@@ -85,6 +85,9 @@ def run(args: argparse.Namespace) -> bool:
         name: Part(_report(f"--{name}-report", getattr(args, f"{name}_report")), getattr(args, f"{name}_outcome"))
         for name in ("training", "registration", "validation")
     }
+    registered = (parts["training"].report or {}).get("registered")
+    if parts["registration"].report is None and isinstance(registered, dict):  # mlci train --register
+        parts["registration"].report = registered
     loop = Loop(
         key=args.key,
         sha=context.sha,
