@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "train": "mlci.training.train_command",
     "register": "mlci.loop.register_command",
     "comment": "mlci.loop.comment_command",
+    "promote": "mlci.loop.promote_command",
 }
 
 EXIT_PASSED, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3

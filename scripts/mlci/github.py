@@ -195,6 +195,22 @@ def _identity(api: _Api, env: Mapping[str, str]) -> str:
     return login if isinstance(login, str) and login else ACTIONS_BOT
 
 
+def merged_pull_request(sha: str, env: Mapping[str, str] | None = None) -> int | None:
+    """The pull request a pushed commit came from (``GET /repos/{repo}/commits/{sha}/pulls``: a merge or
+    squash commit lists its pull request); None when there is none, no token, or the API cannot tell."""
+    env = os.environ if env is None else env
+    if not (env.get("GITHUB_TOKEN") and env.get("GITHUB_REPOSITORY") and sha):
+        return None
+    api = _Api(env.get("GITHUB_API_URL") or "https://api.github.com", env["GITHUB_TOKEN"])
+    try:
+        pulls = api.call("GET", f"/repos/{env['GITHUB_REPOSITORY']}/commits/{sha}/pulls")
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+    merged = [p for p in pulls or [] if isinstance(p, dict) and p.get("merged_at")]
+    number = merged[0].get("number") if merged else None
+    return number if isinstance(number, int) else None
+
+
 def _find(api: _Api, repo: str, number: int, tag: str, author: str) -> dict[str, Any] | None:
     """Our comment: it carries the marker and our identity wrote it (the oldest, if there are several)."""
     for page in range(1, _MAX_PAGES + 1):

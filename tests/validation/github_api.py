@@ -3,6 +3,7 @@
 - ``GET /repos/{owner}/{repo}/issues/{number}/comments`` with ``per_page``/``page`` (and a ``Link`` header);
 - ``POST`` to the same path (201, the new comment with its ``user``);
 - ``PATCH /repos/{owner}/{repo}/issues/comments/{id}``: 403 when the token's identity did not write it;
+- ``GET /repos/{owner}/{repo}/commits/{sha}/pulls``: the pull requests a commit belongs to;
 - ``GET /user``: the login for a user's token; 403 "Resource not accessible by integration" for an
   installation token (an Actions ``GITHUB_TOKEN``, whose comments are written by ``github-actions[bot]``).
 
@@ -29,6 +30,8 @@ class GitHubApi:
     users: dict[str, str] = field(default_factory=dict)
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # issue number -> comments
     requests: list[tuple[str, str]] = field(default_factory=list)
+    #: commit SHA -> the pull requests GET /repos/{repo}/commits/{sha}/pulls lists
+    pulls_of_commit: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     forbidden: bool = False
     _next_id: int = 1000
     _server: ThreadingHTTPServer | None = None
@@ -98,6 +101,9 @@ class GitHubApi:
                     self._send(403, {"message": "Resource not accessible by integration"})
                     return
                 parts = url.path.strip("/").split("/")  # repos, owner, repo, issues, ...
+                if parts[3:4] == ["commits"] and parts[5:] == ["pulls"] and self.command == "GET":
+                    self._send(200, api.pulls_of_commit.get(parts[4], []))
+                    return
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length)) if length else {}
                 if parts[3:4] == ["issues"] and parts[5:] == ["comments"] and parts[4].isdigit():
