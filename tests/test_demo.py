@@ -43,6 +43,7 @@ def test_demo_runs_every_step_as_expected(tmp_path: Path) -> None:
     assert f"| accuracy | {training['metrics']['accuracy']:.4g} |" in comment
     assert f"`models:/wine-demo@pr-1` = version {report['model']['version']} of `wine-demo`" in comment
     assert training["registered"]["sha256"] in comment
+    assert training["registered"]["baseline"]["version"] == report["baseline"]["version"]  # the champion
     assert "| metric | challenger | champion | Δ |" in comment
     assert sorted(p.name for p in (out / "code").iterdir()) == [
         "requirements.txt",

@@ -53,6 +53,7 @@ def test_register_then_validate_the_pinned_challenger(
     registered = json.loads(report.read_text())
     assert registered["model"] == f"models:/{name}@pr-5"
     assert actions.outputs["registered-model"] == f"models:/{name}@pr-5"
+    assert registered["baseline"] == {"alias": "champion", "version": None, "sha256": None}  # none yet
 
     client = _client(mlflow_server)
     version = client.get_model_version_by_alias(name, "pr-5")

@@ -51,6 +51,8 @@ class Registration:
     sha256: str | None = None
     trust_pickle: bool = False
     flag: str = "--model"
+    #: The alias of the model to compare with: its version and sha256 pin go into the report.
+    baseline_alias: str = "champion"
 
 
 def default_alias(context: RunContext, flag: str = "--alias") -> str:
@@ -189,6 +191,7 @@ def _log(registration: Registration, model: Any, untrusted: list[str], server: s
     import mlflow
     import mlflow.sklearn
     from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
 
     from mlci.validation.loading import file_sha256
 
@@ -226,6 +229,13 @@ def _log(registration: Registration, model: Any, untrusted: list[str], server: s
     for key, value in {**tags, "mlci.sha256": sha256}.items():
         client.set_model_version_tag(registration.name, version, key, value)
     client.set_registered_model_alias(registration.name, registration.alias, version)
+    baseline: dict[str, Any] = {"alias": registration.baseline_alias, "version": None, "sha256": None}
+    if registration.baseline_alias != registration.alias:
+        try:
+            found = client.get_model_version_by_alias(registration.name, registration.baseline_alias)
+            baseline.update(version=str(found.version), sha256=(found.tags or {}).get("mlci.sha256"))
+        except MlflowException:  # no champion yet: the first model has nothing to be compared with
+            pass
     log.info("registered models:/%s/%s as @%s", registration.name, version, registration.alias)
     return {
         "name": registration.name,
@@ -236,4 +246,5 @@ def _log(registration: Registration, model: Any, untrusted: list[str], server: s
         "sha256": sha256,
         "tags": tags,
         "skops_untrusted_types": untrusted,
+        "baseline": baseline,
     }
