@@ -126,11 +126,15 @@ def registration(
 def render(report: dict[str, Any]) -> None:
     """A line, the outputs and the summary of a registration."""
     gha.info(f"registered {report['name']} version {report['version']} as {report['model']}")
+    baseline = report["baseline"]
     gha.set_outputs(
         {
             "registered-model": report["model"],
             "registered-version": report["version"],
             "registered-sha256": report["sha256"],
+            # the version the baseline alias pointed at when this one was registered, pinned like it
+            "baseline-model": f"models:/{report['name']}/{baseline['version']}" if baseline["version"] else "",
+            "baseline-sha256": baseline["sha256"] or "",
         }
     )
     rows = [
