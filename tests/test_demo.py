@@ -31,10 +31,16 @@ def test_demo_runs_every_step_as_expected(tmp_path: Path) -> None:
 
     report = json.loads((out / "validation.json").read_text(encoding="utf-8"))
     assert report["passed"] is True
-    assert report["model"]["uri"] == "models:/wine-demo@pr-1" and report["model"]["format"] == "mlflow-sklearn"
+    assert (
+        report["model"]["uri"] == "models:/wine-demo@pr-1" and report["model"]["format"] == "mlflow-sklearn"
+    )
     assert report["baseline"]["uri"] == "models:/wine-demo@champion"
     assert report["model"]["version"] != report["baseline"]["version"]
-    assert {check["name"] for check in report["checks"]} >= {"False f1-score", "True precision", "accuracy vs baseline"}
+    assert {check["name"] for check in report["checks"]} >= {
+        "False f1-score",
+        "True precision",
+        "accuracy vs baseline",
+    }
 
     # The loop closes in the pull request's comment: training metrics, the registered version, the deltas.
     training = json.loads((out / "training.json").read_text(encoding="utf-8"))

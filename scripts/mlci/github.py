@@ -1,15 +1,15 @@
 """GitHub: where a run comes from (the event payload, read in one place) and one sticky pull-request comment.
 
 Provenance (:func:`detect`): explicit values win; otherwise GITHUB_REPOSITORY, the pull request of the event
-payload at GITHUB_EVENT_PATH (number, head SHA), ``refs/pull/<N>/merge``, GITHUB_SHA, GITHUB_RUN_ATTEMPT and the
-run's URL (GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID).
+payload at GITHUB_EVENT_PATH (number, head SHA), ``refs/pull/<N>/merge``, GITHUB_SHA, GITHUB_RUN_ATTEMPT and
+the run's URL (GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID).
 
-The sticky comment (:func:`upsert`) carries a hidden marker, ``<!-- mlci:WORKFLOW:KEY -->``. The next run lists
-the pull request's comments through the REST API (``GITHUB_API_URL``), and edits the comment that carries the
-marker *and* was written by the same identity as the token (``user.login``; ``GET /user`` names it, and an
-installation token, which may not call ``GET /user``, is ``github-actions[bot]`` unless told otherwise). A marker
-in someone else's comment is not ours: it is left alone and a new comment is written. The body is redacted
-(:func:`mlci.gha.redact`) before it leaves. Only the standard library is used.
+The sticky comment (:func:`upsert`) carries a hidden marker, ``<!-- mlci:WORKFLOW:KEY -->``. The next run
+lists the pull request's comments through the REST API (``GITHUB_API_URL``) and edits the comment that
+carries the marker *and* was written by the token's own identity (``user.login``: ``GET /user`` names it; an
+installation token, which may not call ``GET /user``, writes as ``github-actions[bot]``; MLCI_COMMENT_AUTHOR
+overrides both). A marker in someone else's comment is not ours: it is left alone and a new comment is
+written. The body is redacted (:func:`mlci.gha.redact`) before it leaves. Only the standard library is used.
 
 Endpoints (https://docs.github.com/en/rest/issues/comments): ``GET /repos/{repo}/issues/{number}/comments``
 (paginated), ``POST`` to the same path, ``PATCH /repos/{repo}/issues/comments/{id}``, and ``GET /user``.
@@ -67,7 +67,7 @@ def pull_request_number(env: Mapping[str, str] | None = None) -> int | None:
 
 @dataclass(frozen=True)
 class RunContext:
-    """The provenance a training job is named and tagged after, and a comment or a registered model carries."""
+    """The provenance a training job is named and tagged after; a comment and a registered model carry it."""
 
     repository: str = ""
     pr_number: str = ""

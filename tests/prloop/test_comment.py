@@ -10,7 +10,7 @@ import pytest
 
 from mlci import cli
 from mlci_testing import ActionsStep
-from validation.github_api import GitHubApi
+from validation.github_api import GitHubApi, pull_request_run
 from validation.seed_case import SEED_DATA, SEED_THRESHOLDS
 
 TOKEN = "ghs_sentinel_token_0123456789"
@@ -20,21 +20,9 @@ MARKER = "<!-- mlci:continuous-training:wine -->"
 @pytest.fixture
 def github(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, actions: ActionsStep) -> Iterator[GitHubApi]:
     """The comment job of a pull_request run: event payload, repository, token, API URL, run id."""
-    event = tmp_path / "event.json"
-    event.write_text(json.dumps({"number": 7, "pull_request": {"number": 7, "head": {"sha": "a1b2c3d4e5f6" * 3}}}))
-    with GitHubApi(token=TOKEN) as api:
-        for name, value in {
-            "GITHUB_EVENT_NAME": "pull_request",
-            "GITHUB_EVENT_PATH": str(event),
-            "GITHUB_REPOSITORY": "acme/wine",
-            "GITHUB_API_URL": api.url,
-            "GITHUB_TOKEN": TOKEN,
-            "GITHUB_SERVER_URL": "https://github.com",
-            "GITHUB_RUN_ID": "99",
-            "GITHUB_RUN_ATTEMPT": "1",
-        }.items():
-            monkeypatch.setenv(name, value)
-        yield api
+    event = {"number": 7, "pull_request": {"number": 7, "head": {"sha": "a1b2c3d4e5f6" * 3}}}
+    run = {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_RUN_ID": "99", "GITHUB_RUN_ATTEMPT": "1"}
+    yield from pull_request_run(monkeypatch, tmp_path, TOKEN, event, **run)
 
 
 def _validate(tmp_path: Path, model: Path, baseline: Path, report: Path) -> int:
@@ -74,7 +62,9 @@ def test_a_green_comment_is_replaced_in_place_after_a_failed_run(
     [green] = _ours(github)
     body = str(green["body"])
     assert "✅ mlci: `wine` challenger passes" in body
-    assert "commit `a1b2c3d4e5f6`" in body and "https://github.com/acme/wine/actions/runs/99/attempts/1" in body
+    assert (
+        "commit `a1b2c3d4e5f6`" in body and "https://github.com/acme/wine/actions/runs/99/attempts/1" in body
+    )
     assert "$0.01 (200 billable s" in body and "[wine-pr-7](https://us-east-1.console" in body
     assert "| accuracy | 0.9778 |" in body  # the training metric
     assert "Validation against the champion" in body and "| False f1-score |" in body
@@ -110,7 +100,8 @@ def test_deltas_show_the_reported_intervals(github: GitHubApi, tmp_path: Path) -
         "intervals": {"accuracy": [0.82, 0.96], "True": {"f1-score": [0.7, 0.88]}},
         "checks": [
             {"name": "True f1-score vs baseline", "kind": "baseline", "class": "True", "metric": "f1-score",
-             "value": 0.8, "threshold": ">= 0.87", "passed": False, "message": "True f1-score fell 0.1 below"},
+             "value": 0.8, "threshold": ">= 0.87", "passed": False,
+             "message": "True f1-score fell 0.1 below"},
         ],
         "baseline": {"uri": "models:/wine@champion", "version": "3", "metrics": {"True": {"f1-score": 0.9}}},
     }  # fmt: skip
@@ -124,13 +115,17 @@ def test_deltas_show_the_reported_intervals(github: GitHubApi, tmp_path: Path) -
 
 
 def test_the_body_is_redacted(github: GitHubApi, tmp_path: Path) -> None:
-    path = _training_report(tmp_path / "t.json", ok=False, status="Failed", failure_reason=f"token {TOKEN} leaked")
+    path = _training_report(
+        tmp_path / "t.json", ok=False, status="Failed", failure_reason=f"token {TOKEN} leaked"
+    )
     assert _comment("--training-report", str(path)) == 0
     body = str(_ours(github)[0]["body"])
     assert TOKEN not in body and "token *** leaked" in body
 
 
-def test_a_report_that_is_not_json_is_exit_2(github: GitHubApi, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_report_that_is_not_json_is_exit_2(
+    github: GitHubApi, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "t.json"
     path.write_text("{half")
     assert _comment("--training-report", str(path)) == 2

@@ -1,4 +1,4 @@
-"""Training metrics: the job's metrics file (local output data, SageMaker's output.tar.gz) and its log metrics.
+"""Training metrics: the job's metrics file (local output data, SageMaker's output.tar.gz) and log metrics.
 
 Local: a real script under the local launcher. SageMaker: moto's server for the job and S3, with the archive
 laid out as SageMaker writes it (``<S3OutputPath>/<job>/output/output.tar.gz`` beside ``model.tar.gz``);
@@ -82,7 +82,11 @@ def test_a_named_metrics_file_the_job_did_not_write_is_a_warning(
     ],
 )
 def test_bad_metric_definitions_are_exit_2_before_training(
-    tmp_path: Path, definitions: str, message: str | None, actions: ActionsStep, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    definitions: str,
+    message: str | None,
+    actions: ActionsStep,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     code = _train_local(tmp_path, "--metric-definitions", definitions)
     out = capsys.readouterr().out
@@ -150,7 +154,9 @@ def test_billable_seconds_give_an_estimated_cost_from_the_price_table(
 ) -> None:
     from mlci.training.prices import table
 
-    stub.add_response("create_training_job", {"TrainingJobArn": f"arn:aws:sagemaker:us-east-1:1:training-job/{NAME}"})
+    stub.add_response(
+        "create_training_job", {"TrainingJobArn": f"arn:aws:sagemaker:us-east-1:1:training-job/{NAME}"}
+    )
     done = described("Completed", "Completed")
     done["ResourceConfig"]["InstanceCount"] = 2
     done["BillableTimeInSeconds"] = 1800

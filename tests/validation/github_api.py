@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+import pytest
 
 BOT = "github-actions[bot]"
 
@@ -79,7 +83,9 @@ class GitHubApi:
                 per_page, page = int(query.get("per_page", ["30"])[0]), int(query.get("page", ["1"])[0])
                 everything = api.comments.get(number, [])
                 last = max(1, -(-len(everything) // per_page))
-                links = [f'<{api.url}{self.path.split("?")[0]}?per_page={per_page}&page={page + 1}>; rel="next"']
+                links = [
+                    f'<{api.url}{self.path.split("?")[0]}?per_page={per_page}&page={page + 1}>; rel="next"'
+                ]
                 headers = {"Link": links[0]} if page < last else {}
                 self._send(200, everything[(page - 1) * per_page : page * per_page], headers)
 
@@ -134,3 +140,23 @@ class GitHubApi:
         assert self._server is not None
         self._server.shutdown()
         self._server.server_close()
+
+
+def pull_request_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, token: str, event: dict[str, Any], **env: str
+) -> Iterator[GitHubApi]:
+    """A pull_request run of a workflow: the event payload, repository, token and API URL (plus ``env``)."""
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(event))
+    with GitHubApi(token=token) as api:
+        settings = {
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_EVENT_PATH": str(path),
+            "GITHUB_REPOSITORY": "acme/wine",
+            "GITHUB_API_URL": api.url,
+            "GITHUB_TOKEN": token,
+            **env,
+        }
+        for name, value in settings.items():
+            monkeypatch.setenv(name, value)
+        yield api

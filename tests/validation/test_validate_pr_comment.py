@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pytest
 
 from mlci import cli
 from mlci_testing import ActionsStep
-from validation.github_api import GitHubApi
+from validation.github_api import GitHubApi, pull_request_run
 from validation.seed_case import SEED_DATA, SEED_THRESHOLDS
 
 TOKEN = "ghs_sentinel_token_0123456789"
@@ -19,18 +18,8 @@ TOKEN = "ghs_sentinel_token_0123456789"
 @pytest.fixture
 def github(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, actions: ActionsStep) -> Iterator[GitHubApi]:
     """A pull_request run of the action: event payload, repository, token, API URL."""
-    event = tmp_path / "event.json"
-    event.write_text(json.dumps({"action": "synchronize", "number": 7, "pull_request": {"number": 7}}))
-    with GitHubApi(token=TOKEN) as api:
-        for name, value in {
-            "GITHUB_EVENT_NAME": "pull_request",
-            "GITHUB_EVENT_PATH": str(event),
-            "GITHUB_REPOSITORY": "acme/wine",
-            "GITHUB_API_URL": api.url,
-            "GITHUB_TOKEN": TOKEN,
-        }.items():
-            monkeypatch.setenv(name, value)
-        yield api
+    event = {"action": "synchronize", "number": 7, "pull_request": {"number": 7}}
+    yield from pull_request_run(monkeypatch, tmp_path, TOKEN, event)
 
 
 def _validate(model: Path, *extra: str) -> int:

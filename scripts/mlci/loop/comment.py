@@ -62,7 +62,8 @@ def _mark(ok: bool | None) -> str:
     return {True: "✅", False: "❌", None: "➖"}[ok]
 
 
-def _missing(part: Part, what: str) -> str:
+def _missing(part: Part, title: str) -> str:
+    what = title.lower().replace(" against the champion", "")
     if part.outcome == "cancelled":
         return f"The {what} job was cancelled before it wrote its report."
     if part.outcome == "failure":
@@ -87,14 +88,21 @@ def _duration(seconds: Any) -> str:
     return format_duration(float(seconds)) if isinstance(seconds, (int, float)) else "n/a"
 
 
-def training_section(part: Part) -> list[str]:
-    ok = _ok(part, "ok")
-    lines = [f"### {_mark(ok)} Training"]
-    report = part.report
+def _heading(part: Part, field_name: str, title: str, not_run: str) -> tuple[list[str], bool]:
+    """The section's heading, and its body when the part has no report to show (an error, none, not run)."""
+    lines = [f"### {_mark(_ok(part, field_name))} {title}"]
     if part.error:
-        return lines + ["", *_error_lines(part)]
-    if report is None:
-        return lines + ["", _missing(part, "training") if part.ran else "Not run."]
+        return lines + ["", *_error_lines(part)], True
+    if part.report is None:
+        return lines + ["", _missing(part, title) if part.ran else not_run], True
+    return lines, False
+
+
+def training_section(part: Part) -> list[str]:
+    lines, done = _heading(part, "ok", "Training", "Not run.")
+    report = part.report
+    if done or report is None:
+        return lines
     details = report.get("details") or {}
     status = str(report.get("status", ""))
     if report.get("failure_reason"):
@@ -116,21 +124,25 @@ def training_section(part: Part) -> list[str]:
     lines += ["", gha.md_table(["", ""], rows)]
     metrics = report.get("metrics") or {}
     if metrics:
-        lines += ["", gha.md_table(["training metric", "value"], [(k, _number(v)) for k, v in metrics.items()])]
+        lines += [
+            "",
+            gha.md_table(["training metric", "value"], [(k, _number(v)) for k, v in metrics.items()]),
+        ]
     return lines
 
 
 def registration_section(part: Part) -> list[str]:
     if not part.ran:
         return []
-    ok = _ok(part, "ok")
-    lines = [f"### {_mark(ok)} Registered challenger"]
+    lines, done = _heading(part, "ok", "Registration", "")
     report = part.report
-    if part.error:
-        return lines + ["", *_error_lines(part)]
-    if report is None:
-        return lines + ["", _missing(part, "registration")]
-    run = f" · [MLflow run]({report['run_link']})" if report.get("run_link") else f" · run `{report.get('run_id')}`"
+    if done or report is None:
+        return lines
+    run = (
+        f" · [MLflow run]({report['run_link']})"
+        if report.get("run_link")
+        else f" · run `{report.get('run_id')}`"
+    )
     return lines + [
         "",
         f"`{report.get('model')}` = version {report.get('version')} of `{report.get('name')}`{run}  ",
@@ -190,22 +202,19 @@ def delta_rows(report: dict[str, Any]) -> list[list[str]]:
 
 
 def validation_section(part: Part) -> list[str]:
-    ok = _ok(part, "passed")
     report = part.report
     heading = "Validation against the champion" if report and report.get("baseline") else "Validation"
-    lines = [f"### {_mark(ok)} {heading}"]
-    if part.error:
-        return lines + ["", *_error_lines(part)]
-    if report is None:
-        return lines + ["", _missing(part, "validation") if part.ran else "Not run (no model to validate)."]
+    lines, done = _heading(part, "passed", heading, "Not run (no model to validate).")
+    if done or report is None:
+        return lines
     checks = report.get("checks") or []
     failed = [c for c in checks if not c.get("passed")]
     verdict = f"{len(checks) - len(failed)} of {len(checks)} checks passed"
     model = report.get("model") or {}
     lines += ["", f"{verdict} on `{model.get('uri', '')}` (version {model.get('version', 'n/a')})."]
     rows = [
-        [c.get("name", ""), _number(c.get("value")) if c.get("value") is not None else "", c.get("threshold") or "",
-         gha.status_mark(bool(c.get("passed")))]
+        [c.get("name", ""), "" if c.get("value") is None else _number(c.get("value")),
+         c.get("threshold") or "", gha.status_mark(bool(c.get("passed")))]
         for c in checks
     ]  # fmt: skip
     lines += ["", gha.md_table(["check", "value", "threshold", "result"], rows)]
@@ -213,8 +222,8 @@ def validation_section(part: Part) -> list[str]:
     if baseline:
         lines += [
             "",
-            f"Champion: `{baseline.get('uri', '')}` (version {baseline.get('version', 'n/a')}). Intervals, where "
-            "shown, are the validation's confidence intervals.",
+            f"Champion: `{baseline.get('uri', '')}` (version {baseline.get('version', 'n/a')}). Intervals, "
+            "where shown, are the validation's confidence intervals.",
             "",
             gha.md_table(["metric", "challenger", "champion", "Δ"], delta_rows(report)),
         ]
@@ -245,7 +254,8 @@ def markdown(loop: Loop) -> str:
     if loop.generated_at:
         where.append(f"updated {loop.generated_at}")
     lines = [
-        f"## {_mark(passed if passed or failed else None)} mlci: `{gha.md_escape(loop.key)}` challenger {verdict}",
+        f"## {_mark(passed or (False if failed else None))} mlci: `{gha.md_escape(loop.key)}` "
+        f"challenger {verdict}",
         "",
         " · ".join(where),
         "",

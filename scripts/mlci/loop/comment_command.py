@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(
             f"--{part}-report",
             metavar="PATH",
-            help=f"mlci's JSON report of the {part} (a missing file is a job that wrote none). Default: none.",
+            help=f"mlci's JSON report of the {part} (a missing file: the job wrote none). Default: none.",
         )
         parser.add_argument(
             f"--{part}-outcome",
@@ -59,7 +59,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="Tells this workflow's comments from another's. Default: 'continuous-training'.",
     )
-    parser.add_argument("--sha", help="The commit the comment is about. Default: the PR head SHA, else GITHUB_SHA.")
+    parser.add_argument(
+        "--sha", help="The commit the comment is about. Default: the PR head SHA, else GITHUB_SHA."
+    )
 
 
 def _report(flag: str, path: str | None) -> dict[str, Any] | None:
@@ -77,12 +79,14 @@ def _report(flag: str, path: str | None) -> dict[str, Any] | None:
 
 def run(args: argparse.Namespace) -> bool:
     from mlci.files import atomic_write
-    from mlci.github import detect, upsert
+    from mlci.github import detect
     from mlci.loop.comment import Loop, Part, markdown
 
     context = detect(sha=args.sha)
     parts = {
-        name: Part(_report(f"--{name}-report", getattr(args, f"{name}_report")), getattr(args, f"{name}_outcome"))
+        name: Part(
+            _report(f"--{name}-report", getattr(args, f"{name}_report")), getattr(args, f"{name}_outcome")
+        )
         for name in ("training", "registration", "validation")
     }
     registered = (parts["training"].report or {}).get("registered")
@@ -104,11 +108,18 @@ def run(args: argparse.Namespace) -> bool:
             raise UserError(f"--markdown {args.markdown}: cannot write it ({exc.strerror or exc}).") from None
     gha.add_summary(body)
     if args.post:
-        outcome = upsert(body, args.key, workflow=args.workflow)
-        if outcome.action == "failed":
-            gha.warning(f"comment not posted: {outcome.detail}", title="mlci comment")
-        elif outcome.action == "skipped":
-            gha.notice(f"comment not posted: {outcome.detail}", title="mlci comment")
-        else:
-            gha.info(f"PR comment {outcome.action} on {outcome.detail}: {outcome.url}")
+        post(body, args.key, workflow=args.workflow, what="comment", title="mlci comment")
     return True
+
+
+def post(body: str, key: str, *, workflow: str, what: str, title: str) -> None:
+    """Create or update the sticky comment and say how it went (a failure is a warning, not a check)."""
+    from mlci.github import upsert
+
+    outcome = upsert(body, key, workflow=workflow)
+    if outcome.action == "failed":
+        gha.warning(f"{what}: not posted: {outcome.detail}", title=title)
+    elif outcome.action == "skipped":
+        gha.notice(f"{what}: skipped: {outcome.detail}", title=title)
+    else:
+        gha.info(f"PR comment {outcome.action} on {outcome.detail}: {outcome.url}")

@@ -39,7 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--to-alias", default="champion", metavar="ALIAS", help="Default: 'champion'.")
     parser.add_argument(
-        "--mlflow-tracking-uri", metavar="URI", help="The MLflow tracking server. Default: $MLFLOW_TRACKING_URI."
+        "--mlflow-tracking-uri",
+        metavar="URI",
+        help="The MLflow tracking server. Default: $MLFLOW_TRACKING_URI.",
     )
     add_report_option(parser, "the promotion (version, aliases before and after)")
 
@@ -101,14 +103,16 @@ def run(args: argparse.Namespace) -> bool:
             client.set_registered_model_alias(args.name, args.to_alias, version)
         except MlflowException as exc:
             first = public_uri((str(exc).splitlines() or [""])[0])
-            raise UserError(f"promoting models:/{args.name}@{source_alias} on {public_uri(server)}: {first}.") from None
+            raise UserError(
+                f"promoting models:/{args.name}@{source_alias} on {public_uri(server)}: {first}."
+            ) from None
     result = {"name": args.name, "alias": args.to_alias, "version": version, "previous_version": before,
               "pull_request": str(number)}  # fmt: skip
     gha.info(f"models:/{args.name}@{args.to_alias} -> version {version} (was {before or 'unset'})")
     gha.set_outputs({"promoted-version": version})
     gha.add_summary(
-        f"### mlci promote\n\n`models:/{args.name}@{args.to_alias}` now points at version {version} (pull request "
-        f"#{number}; before: {before or 'unset'})."
+        f"### mlci promote\n\n`models:/{args.name}@{args.to_alias}` now points at version {version} "
+        f"(pull request #{number}; before: {before or 'unset'})."
     )
     if args.report:
         write_json(args.report, result)

@@ -85,13 +85,17 @@ def _unpacked(path: Path, workdir: Path, flag: str) -> Path:
     if path.is_dir():
         return path
     if not path.is_file():
-        raise UserError(f"{flag} {path}: no such file or directory; pass the model directory or model.tar.gz.")
+        raise UserError(
+            f"{flag} {path}: no such file or directory; pass the model directory or model.tar.gz."
+        )
     target = workdir / "model"
     try:
         with tarfile.open(path, "r:*") as tar:
             tar.extractall(target, filter="data")  # no absolute paths, no .., no links out, no devices
     except (tarfile.TarError, OSError) as exc:
-        raise UserError(f"{flag} {path}: not a model directory nor a readable model.tar.gz ({exc}).") from None
+        raise UserError(
+            f"{flag} {path}: not a model directory nor a readable model.tar.gz ({exc})."
+        ) from None
     return target
 
 
@@ -157,8 +161,7 @@ def register(registration: Registration) -> dict[str, Any]:
         source_sha256 = loaded.sha256 or file_sha256(model_file)
         with _client_settings(server, os.environ.get("MLFLOW_REGISTRY_URI") or server):
             try:
-                import mlflow
-                import mlflow.sklearn
+                import mlflow.sklearn  # noqa: F401  (present: the import error is ours to word)
                 import skops.io
                 from mlflow.exceptions import MlflowException
             except ImportError as exc:
@@ -187,7 +190,9 @@ def _requirements() -> list[str]:
     return [f"{name}=={version(name)}" for name in ("scikit-learn", "skops")]
 
 
-def _log(registration: Registration, model: Any, untrusted: list[str], server: str, tmp: Path) -> dict[str, Any]:
+def _log(
+    registration: Registration, model: Any, untrusted: list[str], server: str, tmp: Path
+) -> dict[str, Any]:
     import mlflow
     import mlflow.sklearn
     from mlflow import MlflowClient

@@ -64,7 +64,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="The trained model: the local launcher's --output directory, or SageMaker's model.tar.gz (or "
         "the directory it was unpacked into). Required.",
     )
-    parser.add_argument("--name", required=True, metavar="NAME", help="The registered model's name. Required.")
+    parser.add_argument(
+        "--name", required=True, metavar="NAME", help="The registered model's name. Required."
+    )
     _add_target(parser, "")
     parser.add_argument("--sha256", metavar="HEX", help="Pin the trained model file's sha256 (trusts it).")
     parser.add_argument(
@@ -87,7 +89,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--register",
         metavar="NAME",
-        help="After a successful local training, log the model to MLflow under NAME (as skops). Default: off.",
+        help="After a successful local training, log the model to MLflow as NAME (skops). Default: off.",
     )
     _add_target(group, "register-")
 
@@ -99,7 +101,9 @@ def _training_report(path: str | None) -> dict[str, Any]:
         with open(path, encoding="utf-8") as handle:
             report = json.load(handle)
     except (OSError, ValueError) as exc:
-        raise UserError(f"--training-report {path}: cannot read it as JSON ({exc}); pass mlci train's --report.")
+        raise UserError(
+            f"--training-report {path}: cannot read it as JSON ({exc}); pass mlci train's --report."
+        )
     if not isinstance(report, dict):
         raise UserError(f"--training-report {path}: not an mlci train report (a JSON object).")
     return report
@@ -114,7 +118,8 @@ def registration(
     return Registration(
         model=model,
         name=name,
-        alias=args.alias or default_alias(context, "--register-alias" if args.command == "train" else "--alias"),
+        alias=args.alias
+        or default_alias(context, "--register-alias" if args.command == "train" else "--alias"),
         context=context,
         tracking_uri=args.mlflow_tracking_uri,
         artifact_location=args.artifact_location,
@@ -133,7 +138,9 @@ def render(report: dict[str, Any]) -> None:
             "registered-version": report["version"],
             "registered-sha256": report["sha256"],
             # the version the baseline alias pointed at when this one was registered, pinned like it
-            "baseline-model": f"models:/{report['name']}/{baseline['version']}" if baseline["version"] else "",
+            "baseline-model": (
+                f"models:/{report['name']}/{baseline['version']}" if baseline["version"] else ""
+            ),
             "baseline-sha256": baseline["sha256"] or "",
         }
     )

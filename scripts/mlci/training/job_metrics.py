@@ -52,8 +52,8 @@ def _definition(item: Any, flag: str) -> MetricDefinition:
     name, regex = str(item["Name"]).strip(), str(item["Regex"])
     if not 1 <= len(name) <= _MAX_NAME or not 1 <= len(regex) <= _MAX_REGEX:
         raise UserError(
-            f"{flag} {name!r}: names take 1 to {_MAX_NAME} characters, regexes 1 to {_MAX_REGEX} (SageMaker's "
-            "limits)."
+            f"{flag} {name!r}: names take 1 to {_MAX_NAME} characters, regexes 1 to {_MAX_REGEX} "
+            "(SageMaker's limits)."
         )
     try:
         groups = re.compile(regex).groups
@@ -68,20 +68,11 @@ def _definition(item: Any, flag: str) -> MetricDefinition:
 
 def parse_definitions(text: str | None, flag: str = "--metric-definitions") -> list[MetricDefinition]:
     """Definitions from YAML/JSON text or a file: ``[{Name, Regex}, ...]`` or ``{NAME: REGEX}``."""
-    if not text:
-        return []
-    import yaml
+    from mlci.training.mappings import load_yaml
 
-    if os.path.isfile(text):
-        try:
-            with open(text, encoding="utf-8") as handle:
-                text = handle.read()
-        except OSError as exc:
-            raise UserError(f"{flag} {text}: cannot read it ({exc.strerror or exc}).") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise UserError(f"{flag}: not valid YAML/JSON ({str(exc).splitlines()[0]}).") from None
+    data = load_yaml(flag, text, "a list of {Name, Regex} items")
+    if data is None:
+        return []
     if isinstance(data, dict) and set(data) != {"Name", "Regex"}:
         data = [{"Name": name, "Regex": regex} for name, regex in data.items()]
     elif isinstance(data, dict):
@@ -167,7 +158,9 @@ def read_local(output_data_dir: str, name: str, explicit: bool) -> tuple[dict[st
         with open(path, "rb") as handle:
             data = handle.read(_MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        return {}, [f"--metrics-file {name}: the job wrote no such file to SM_OUTPUT_DATA_DIR"] if explicit else []
+        return {}, (
+            [f"--metrics-file {name}: the job wrote no such file to SM_OUTPUT_DATA_DIR"] if explicit else []
+        )
     except OSError as exc:
         return {}, [f"--metrics-file {name}: cannot read it ({exc.strerror or exc})"]
     if len(data) > _MAX_FILE_BYTES:

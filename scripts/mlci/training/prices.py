@@ -22,8 +22,10 @@ def table() -> dict[str, Any]:
     return dict(json.loads(PRICES.read_text(encoding="utf-8")))
 
 
-def estimate(instance_type: str, instance_count: int, billable_seconds: float | None) -> dict[str, Any] | None:
-    """``{"usd", "usd_per_hour", "as_of", "region", "basis"}``, or None when the price or the time is unknown."""
+def estimate(
+    instance_type: str, instance_count: int, billable_seconds: float | None
+) -> dict[str, Any] | None:
+    """``{"usd", "usd_per_hour", "as_of", "region", "basis"}``; None when the price or time is unknown."""
     prices = table()
     hourly = prices["per_hour"].get(instance_type)
     if hourly is None or billable_seconds is None:

@@ -316,8 +316,8 @@ def run(args: argparse.Namespace) -> bool:
 
     if args.register and args.launcher != "local":
         raise UserError(
-            f"--register {args.register}: only with --launcher local; the job that holds AWS credentials must "
-            "not load the model PR code produced: run 'mlci register' in a job without them."
+            f"--register {args.register}: only with --launcher local; the job that holds AWS credentials "
+            "must not load the model PR code produced: run 'mlci register' in a job without them."
         )
     job_name, tags = _job_name(args)
     with cancel_on_signals() as cancel:
