@@ -29,7 +29,9 @@ def registry(mlflow_server: Mlflow) -> Iterator[tuple[str, Any]]:
     name = f"wine-{uuid.uuid4().hex[:6]}"
     client.create_registered_model(name)
     for version in (degraded, good):
-        client.create_model_version(name, version.source, version.run_id, model_id=version.model_id)
+        client.create_model_version(
+            name, version.source, version.run_id, model_id=version.source.removeprefix("models:/")
+        )
     client.set_registered_model_alias(name, "champion", "1")
     client.set_registered_model_alias(name, "pr-8", "2")
     yield name, client
