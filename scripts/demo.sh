@@ -4,9 +4,11 @@
 #   1. the quality gate passes on a clean example project...
 #   2. ...and fails, one finding per tool, on one with findings;
 #   3. `mlci sync` copies the training code to a local target (by content hash: run it twice, nothing moves);
-#   4. `mlci train --launcher local` trains the wine classifier, logged and registered in a local MLflow
-#      store (a sqlite file) under an alias;
-#   5. `mlci validate` pulls that model back by `models:/NAME@ALIAS` and asserts the seed's four thresholds.
+#   4. the PR loop: `mlci train --launcher local` trains a champion and registers it in a local MLflow store
+#      (a sqlite file) as @champion; a pull request (#1) trains the challenger, registered as @pr-1;
+#   5. `mlci validate` pulls models:/NAME@pr-1 (pinned by the sha256 registration recorded) and compares it
+#      with models:/NAME@champion on the seed's thresholds;
+#   6. `mlci comment` writes the pull request's comment to pr-comment.md (no GitHub needed: --no-post).
 #
 # Everything lands in demo-output/, including summary.md: the Markdown a GitHub job summary would show.
 set -euo pipefail
@@ -52,15 +54,25 @@ step 0 "quality gate, clean project" -- quality examples/projects/clean
 step 1 "quality gate, project with findings" -- quality examples/projects/findings
 step 0 "sync training code" -- sync examples/training "$out/code"
 step 0 "sync again: nothing changed" -- sync examples/training "$out/code"
-step 0 "train (local) and register in MLflow" -- train --launcher local --source "$out/code" \
-  --output "$out/model" --hyperparameters 'n-estimators: 100' \
-  --environment "{MLFLOW_TRACKING_URI: '$tracking_uri', EXPERIMENT_ARTIFACT_LOCATION: '$out/mlartifacts',
-    REGISTERED_MODEL_NAME: $model_name, REGISTERED_MODEL_ALIAS: champion}"
-# --trust-pickle: this model was trained a moment ago by the step above; a model from elsewhere gets --sha256.
-step 0 "validate models:/$model_name@champion" -- validate --model "models:/$model_name@champion" \
-  --mlflow-tracking-uri "$tracking_uri" --trust-pickle \
-  --data sklearn:wine --positive-label 2 --test-size 0.25 --random-state 42 \
-  --thresholds examples/training/thresholds.yml --report "$out/validation.json"
+register=(--register "$model_name" --register-mlflow-tracking-uri "$tracking_uri"
+  --register-artifact-location "$out/mlartifacts" --register-trust-pickle) # trust: trained a moment ago, here
+step 0 "train the champion, register @champion" -- train --launcher local --source "$out/code" \
+  --output "$out/champion" --hyperparameters 'n-estimators: 5' --metric-definitions '{log-f1: "f1=([0-9.]+)"}' \
+  "${register[@]}" --register-alias champion --report "$out/champion-training.json"
+step 0 "train PR #1's challenger, register @pr-1" -- train --launcher local --source "$out/code" \
+  --output "$out/model" --hyperparameters 'n-estimators: 100' --metric-definitions '{log-f1: "f1=([0-9.]+)"}' \
+  "${register[@]}" --repository acme/wine --pr-number 1 --sha "$(git rev-parse HEAD 2>/dev/null || echo demo)" \
+  --report "$out/training.json"
+registered_sha256() { "$python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["registered"]["sha256"])' "$1"; }
+# The registered skops files are pinned by the sha256 registration recorded: no --trust-pickle here.
+step 0 "validate @pr-1 against @champion" -- validate --model "models:/$model_name@pr-1" \
+  --sha256 "$(registered_sha256 "$out/training.json")" --baseline "models:/$model_name@champion" \
+  --baseline-sha256 "$(registered_sha256 "$out/champion-training.json")" --max-regression 0.05 \
+  --mlflow-tracking-uri "$tracking_uri" --data sklearn:wine --positive-label 2 --test-size 0.25 \
+  --random-state 42 --thresholds examples/training/thresholds.yml --report "$out/validation.json"
+step 0 "write the pull request's comment" -- comment --key "$model_name" --training-report "$out/training.json" \
+  --validation-report "$out/validation.json" --sha "$(git rev-parse HEAD 2>/dev/null || echo demo)" \
+  --markdown "$out/pr-comment.md" --no-post
 
 elapsed=$((SECONDS - started))
 {
@@ -76,5 +88,6 @@ for row in "${rows[@]}"; do
 done
 printf '\nThe job summary a GitHub run would show: %s\n' "$out/summary.md"
 printf 'The validation report: %s\n' "$out/validation.json"
+printf "The pull request's comment: %s\n" "$out/pr-comment.md"
 printf 'The demo took %s s.\n' "$elapsed"
 exit "$failed"

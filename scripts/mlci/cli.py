@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -32,6 +33,9 @@ COMMANDS: dict[str, str] = {
     "validate": "mlci.validation.command",
     "sync": "mlci.training.sync_command",
     "train": "mlci.training.train_command",
+    "register": "mlci.loop.register_command",
+    "comment": "mlci.loop.comment_command",
+    "promote": "mlci.loop.promote_command",
 }
 
 EXIT_PASSED, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -82,6 +86,20 @@ def _configure_logging(args: argparse.Namespace) -> None:
     logging.getLogger("mlci").setLevel(level)  # ...and mlci as asked
 
 
+def _error_report(message: str, code: int) -> None:
+    """With MLCI_ERROR_REPORT set (a workflow step's report path), write the error there as the job's report,
+    so that the job that comments can say what went wrong (``mlci comment``)."""
+    path = os.environ.get("MLCI_ERROR_REPORT")
+    if not path:
+        return
+    from mlci.report import write_json
+
+    try:
+        write_json(path, {"ok": False, "passed": False, "error": message, "exit_code": code})
+    except UserError as exc:
+        gha.warning(f"MLCI_ERROR_REPORT: {exc}", title="mlci")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one mlci command; return its exit code."""
     try:
@@ -94,9 +112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         passed = args._run(args)
     except UserError as exc:
         gha.error(str(exc), title=exc.title)
+        _error_report(str(exc), EXIT_USAGE)
         return EXIT_USAGE
     except CheckFailure as exc:
         gha.error(str(exc), title=exc.title)
+        _error_report(str(exc), EXIT_FAILED)
         return EXIT_FAILED
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else EXIT_PASSED
@@ -110,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "traceback above.",
             title="mlci: internal error",
         )
+        _error_report(f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL)
         return EXIT_INTERNAL
     finally:
         sys.stdout.flush()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pytest
 
 from mlci import cli
 from mlci_testing import ActionsStep
-from validation.github_api import GitHubApi
+from validation.github_api import GitHubApi, pull_request_run
 from validation.seed_case import SEED_DATA, SEED_THRESHOLDS
 
 TOKEN = "ghs_sentinel_token_0123456789"
@@ -19,18 +18,8 @@ TOKEN = "ghs_sentinel_token_0123456789"
 @pytest.fixture
 def github(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, actions: ActionsStep) -> Iterator[GitHubApi]:
     """A pull_request run of the action: event payload, repository, token, API URL."""
-    event = tmp_path / "event.json"
-    event.write_text(json.dumps({"action": "synchronize", "number": 7, "pull_request": {"number": 7}}))
-    with GitHubApi(token=TOKEN) as api:
-        for name, value in {
-            "GITHUB_EVENT_NAME": "pull_request",
-            "GITHUB_EVENT_PATH": str(event),
-            "GITHUB_REPOSITORY": "acme/wine",
-            "GITHUB_API_URL": api.url,
-            "GITHUB_TOKEN": TOKEN,
-        }.items():
-            monkeypatch.setenv(name, value)
-        yield api
+    event = {"action": "synchronize", "number": 7, "pull_request": {"number": 7}}
+    yield from pull_request_run(monkeypatch, tmp_path, TOKEN, event)
 
 
 def _validate(model: Path, *extra: str) -> int:
@@ -95,3 +84,31 @@ def test_skipped_with_a_notice(
     assert _validate(seed_files["good.joblib"]) == 0
     assert f"::notice title=mlci validate::--pr-comment: skipped: {reason}" in capsys.readouterr().out
     assert github.requests == []
+
+
+def test_a_marker_in_someone_elses_comment_is_not_ours(
+    github: GitHubApi, seed_files: dict[str, Path]
+) -> None:
+    """A reviewer quoting the marker (or a forged one) keeps their comment; mlci writes its own."""
+    forged = github.add_comment(7, "<!-- mlci:model-validation:default -->\n✅ all good, trust me", "mallory")
+    assert _validate(seed_files["degraded.joblib"]) == 1
+    assert forged["body"].endswith("trust me")
+    ours = [c for c in _mlci_comments(github) if c["user"] == {"login": "github-actions[bot]", "type": "Bot"}]
+    assert len(ours) == 1 and "❌ Model validation failed" in str(ours[0]["body"])
+    assert not any(method == "PATCH" for method, _ in github.requests)
+    # The next run finds its own comment (not mallory's) and edits it in place.
+    assert _validate(seed_files["good.joblib"]) == 0
+    assert ("PATCH", f"/repos/acme/wine/issues/comments/{ours[0]['id']}") in github.requests
+    assert forged["body"].endswith("trust me") and "✅ Model validation passed" in str(ours[0]["body"])
+
+
+def test_a_personal_token_edits_what_its_user_wrote(
+    github: GitHubApi, seed_files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a user's token, GET /user names the author to look for."""
+    github.users["ghp_personal_token_0123"] = "release-bot"
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_personal_token_0123")
+    bot_comment = github.add_comment(7, "<!-- mlci:model-validation:default -->\nold", "github-actions[bot]")
+    assert _validate(seed_files["good.joblib"]) == 0
+    mine = [c for c in _mlci_comments(github) if c["user"]["login"] == "release-bot"]  # type: ignore[index]
+    assert len(mine) == 1 and bot_comment["body"].endswith("old")

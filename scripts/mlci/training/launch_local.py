@@ -50,6 +50,8 @@ class LocalJob:
     environment: dict[str, str] = field(default_factory=dict)
     channels: dict[str, str] = field(default_factory=dict)
     max_runtime: float = 3600.0
+    #: The metrics file in SM_OUTPUT_DATA_DIR (None: metrics.json when there is one).
+    metrics_file: str | None = None
 
 
 def _layout(root: str) -> dict[str, str]:
@@ -194,5 +196,11 @@ def run_local(job: LocalJob, on_line: Callable[[str], None], cancel: threading.E
                     f"--output {job.output}: cannot copy the model there ({exc.strerror or exc})."
                 ) from exc
             result.model_artifacts = result.model_dir = os.path.abspath(job.output)
+        from mlci.training.job_metrics import DEFAULT_METRICS_FILE, read_local
+
+        result.metrics, notes = read_local(
+            dirs["SM_OUTPUT_DATA_DIR"], job.metrics_file or DEFAULT_METRICS_FILE, job.metrics_file is not None
+        )
+        result.notes += notes
     result.seconds = time.monotonic() - started
     return result

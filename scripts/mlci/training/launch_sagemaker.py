@@ -19,6 +19,7 @@ from typing import Any
 
 from mlci.errors import UserError
 from mlci.training import aws
+from mlci.training.job_metrics import MetricDefinition
 from mlci.training.jobname import validate_job_name
 from mlci.training.mappings import encode_hyperparameters
 from mlci.training.s3uri import S3Location
@@ -59,6 +60,7 @@ class SageMakerJob:
     checkpoint_s3_uri: str | None = None
     allowed_instance_types: list[str] = field(default_factory=list)
     region: str = ""
+    metric_definitions: list[MetricDefinition] = field(default_factory=list)
 
 
 def _channel(name: str, uri: str) -> dict[str, Any]:
@@ -170,6 +172,8 @@ def build_request(job: SageMakerJob) -> dict[str, Any]:
         "Tags": [{"Key": key, "Value": value} for key, value in job.tags],
         "EnableManagedSpotTraining": job.spot,
     }
+    if job.metric_definitions:
+        request["AlgorithmSpecification"]["MetricDefinitions"] = [d.request() for d in job.metric_definitions]
     if channels:
         request["InputDataConfig"] = channels
     if job.environment:

@@ -24,8 +24,20 @@ from mlci.errors import UserError
 
 def load_mapping(flag: str, text: str | None) -> dict[str, Any]:
     """A mapping from a YAML/JSON file path or inline YAML/JSON text (``{}`` when empty)."""
-    if not text or not text.strip():
+    value = load_yaml(flag, text, "a mapping")
+    if value is None:
         return {}
+    if not isinstance(value, dict):
+        raise UserError(
+            f"{flag}: expected a mapping such as 'n-estimators: 100', got {type(value).__name__}."
+        )
+    return {str(key): item for key, item in value.items()}
+
+
+def load_yaml(flag: str, text: str | None, expected: str) -> Any:
+    """The value of a YAML/JSON file path or of inline YAML/JSON text (None when empty)."""
+    if not text or not text.strip():
+        return None
     import yaml
 
     source = text
@@ -39,15 +51,9 @@ def load_mapping(flag: str, text: str | None) -> dict[str, Any]:
         value = yaml.safe_load(source)
     except yaml.YAMLError as exc:
         raise UserError(
-            f"{flag}: not valid YAML or JSON ({str(exc).splitlines()[0]}); pass a mapping."
+            f"{flag}: not valid YAML or JSON ({str(exc).splitlines()[0]}); pass {expected}."
         ) from exc
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise UserError(
-            f"{flag}: expected a mapping such as 'n-estimators: 100', got {type(value).__name__}."
-        )
-    return {str(key): item for key, item in value.items()}
+    return value
 
 
 def string_value(value: Any) -> str:

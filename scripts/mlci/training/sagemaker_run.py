@@ -13,7 +13,9 @@ from mlci.training import aws
 from mlci.training.cloudwatch_logs import LogFollower
 from mlci.training.durations import format_duration
 from mlci.training.follow_sagemaker import describe, follow
+from mlci.training.job_metrics import DEFAULT_METRICS_FILE, final_metrics, read_output_archive
 from mlci.training.launch_sagemaker import SageMakerJob, build_request, create_or_attach, validate
+from mlci.training.prices import estimate
 from mlci.training.train_result import LOG_TAIL_LINES, SUCCESS, TrainResult
 
 
@@ -25,6 +27,8 @@ class WaitOptions:
     poll_interval: float = 30.0
     wait_timeout: float | None = None
     download_model: str | None = None
+    #: The metrics file in output.tar.gz (None: metrics.json when there is one).
+    metrics_file: str | None = None
 
 
 def console_url(region: str, name: str) -> str:
@@ -55,6 +59,8 @@ def _result_from(description: dict[str, Any], job: SageMakerJob, seconds: float)
         result.details.append(("billable seconds", str(billable)))
     if job.region:
         result.details.append(("console", console_url(job.region, job.job_name)))
+    result.metrics = final_metrics(description)
+    result.cost = estimate(instance, count, billable)
     return result
 
 
@@ -114,6 +120,13 @@ def run_on_sagemaker(
         result.notes.append(
             f"a job named {job.job_name} already existed (a re-run): followed it instead of starting another"
         )
+    if result.model_artifacts and not result.detached and result.status in (SUCCESS, "Failed"):
+        name = options.metrics_file or DEFAULT_METRICS_FILE
+        metrics, notes = read_output_archive(
+            aws.client("s3"), result.model_artifacts, name, options.metrics_file is not None
+        )
+        result.metrics.update(metrics)
+        result.notes += notes
     if result.ok and options.download_model and result.model_artifacts and not result.detached:
         from mlci.training.model_download import download_model
 

@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING
 
 from mlci import gha
 from mlci.errors import UserError
+from mlci.github import add_provenance_arguments
+from mlci.loop import register_command
 from mlci.options import add_report_option, csv_list, non_negative_float, positive_int
+from mlci.training import job_metrics
 from mlci.training.durations import parse_duration
 
 if TYPE_CHECKING:
@@ -164,12 +167,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="After a successful job, unpack its model.tar.gz into DIR (output model-dir). Default: no.",
     )
-    provenance = parser.add_argument_group("provenance (defaults from the GitHub Actions environment)")
-    provenance.add_argument("--repository", help="owner/name. Default: GITHUB_REPOSITORY.")
-    provenance.add_argument("--pr-number", help="Default: the pull request of the triggering event.")
-    provenance.add_argument("--sha", help="The commit trained. Default: the PR head SHA, else GITHUB_SHA.")
-    provenance.add_argument("--run-attempt", help="Default: GITHUB_RUN_ATTEMPT.")
+    add_provenance_arguments(parser)
     add_report_option(parser, "the training job's result")
+    job_metrics.add_arguments(parser)
+    register_command.add_train_arguments(parser)
 
 
 def _pairs(flag: str, items: list[str]) -> dict[str, str]:
@@ -219,11 +220,20 @@ def _train_local(args: argparse.Namespace, job_name: str, cancel: threading.Even
         environment=environment_mapping("--environment", args.environment),
         channels=_pairs("--channel", args.channel),
         max_runtime=args.max_runtime,
+        metrics_file=args.metrics_file,
     )
     if job.output.startswith("s3://"):
         raise UserError(f"--output {job.output}: the local launcher writes the model to a local directory.")
+    log_metrics = job_metrics.LogMetrics(job_metrics.parse_definitions(args.metric_definitions))
+
+    def on_line(line: str) -> None:
+        log_metrics.feed(line)
+        gha.info(line)
+
     with gha.group(f"training log: {job_name}"), gha.untrusted_output():
-        return run_local(job, on_line=gha.info, cancel=cancel)
+        result = run_local(job, on_line=on_line, cancel=cancel)
+    result.metrics = {**log_metrics.values, **result.metrics}
+    return result
 
 
 def _train_sagemaker(
@@ -255,12 +265,14 @@ def _train_sagemaker(
         max_wait=int(args.max_wait) if args.max_wait else None,
         checkpoint_s3_uri=args.checkpoint_s3_uri,
         allowed_instance_types=args.allowed_instance_types,
+        metric_definitions=job_metrics.parse_definitions(args.metric_definitions),
     )
     options = WaitOptions(
         wait=args.wait,
         poll_interval=args.poll_interval,
         wait_timeout=args.wait_timeout,
         download_model=args.download_model,
+        metrics_file=args.metrics_file,
     )
     with ExitStack() as stack:
         if args.wait:  # the job's log follows: fold it, and keep its text from issuing workflow commands
@@ -302,6 +314,11 @@ def run(args: argparse.Namespace) -> bool:
     from mlci.report import write_json
     from mlci.training.cancellation import cancel_on_signals
 
+    if args.register and args.launcher != "local":
+        raise UserError(
+            f"--register {args.register}: only with --launcher local; the job that holds AWS credentials "
+            "must not load the model PR code produced: run 'mlci register' in a job without them."
+        )
     job_name, tags = _job_name(args)
     with cancel_on_signals() as cancel:
         if args.launcher == "local":
@@ -309,6 +326,8 @@ def run(args: argparse.Namespace) -> bool:
         else:
             result = _train_sagemaker(args, job_name, tags, cancel)
     render(result)
+    if args.register:
+        register_command.register_trained(args, result)
     if args.report:
         write_json(args.report, result.to_json())
     return result.ok

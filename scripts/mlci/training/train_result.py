@@ -31,19 +31,26 @@ class TrainResult:
     notes: list[str] = field(default_factory=list)
     #: True when mlci did not wait for the end (``--no-wait``): an InProgress job is then a success.
     detached: bool = False
+    #: What the job reported: its metrics file and its metric definitions (mlci.training.job_metrics).
+    metrics: dict[str, float] = field(default_factory=dict)
+    #: The estimated cost (mlci.training.prices.estimate), when the instance type's price is known.
+    cost: dict[str, Any] | None = None
+    #: The MLflow registration of ``--register`` (mlci.loop.register), when there was one.
+    registered: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
         return self.status == SUCCESS or (self.detached and self.status not in FAILURES)
 
-    def outputs(self) -> dict[str, str]:
-        """The step outputs: job-name, job-arn, status, model-artifacts, model-dir."""
+    def outputs(self) -> dict[str, Any]:
+        """The step outputs: job-name, job-arn, status, model-artifacts, model-dir, metrics (JSON)."""
         return {
             "job-name": self.job_name,
             "job-arn": self.job_arn,
             "status": self.status,
             "model-artifacts": self.model_artifacts,
             "model-dir": self.model_dir,
+            "metrics": self.metrics,
         }
 
     def rows(self) -> list[tuple[str, str]]:
@@ -55,6 +62,8 @@ class TrainResult:
         rows += [("duration", format_duration(self.seconds))]
         rows += [("model artifacts", self.model_artifacts)] if self.model_artifacts else []
         rows += [("job ARN", self.job_arn)] if self.job_arn else []
+        rows += [(f"metric {name}", f"{value:.6g}") for name, value in self.metrics.items()]
+        rows += [("estimated cost", f"${self.cost['usd']:.4f} ({self.cost['basis']})")] if self.cost else []
         return rows + self.details
 
     def to_json(self) -> dict[str, Any]:
@@ -65,6 +74,8 @@ class TrainResult:
             "launcher": self.launcher,
             "failure_reason": self.failure_reason,
             "seconds": round(self.seconds, 3),
+            "cost": self.cost,
+            "registered": self.registered,
             "details": dict(self.details),
             "notes": self.notes,
             "log_tail": self.log_tail,

@@ -229,12 +229,6 @@ def run(args: argparse.Namespace) -> bool:
 
 
 def _comment(summary: str, key: str) -> None:
-    from mlci.validation.pr_comment import upsert
+    from mlci.loop.comment_command import post
 
-    outcome = upsert(summary, key)
-    if outcome.action == "failed":
-        gha.warning(f"--pr-comment: not posted: {outcome.detail}", title="mlci validate")
-    elif outcome.action == "skipped":
-        gha.notice(f"--pr-comment: skipped: {outcome.detail}", title="mlci validate")
-    else:
-        gha.info(f"PR comment {outcome.action} on {outcome.detail}: {outcome.url}")
+    post(summary, key, workflow="model-validation", what="--pr-comment", title="mlci validate")

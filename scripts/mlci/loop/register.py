@@ -1,0 +1,255 @@
+"""Register a trained model (the challenger) in an MLflow registry, in a form mlci loads safely.
+
+What a pull request's training produced (SM_MODEL_DIR copied to ``--output``, or SageMaker's ``model.tar.gz``)
+is loaded once, under mlci's trust rule (:mod:`mlci.validation.loading`: a pickle only with ``--sha256`` or
+``--trust-pickle``), and logged with ``mlflow.sklearn.log_model(serialization_format="skops")``: from then on
+the registry holds a skops file, and its sha256 is recorded on the model version (tag ``mlci.sha256``) and in
+the report, so that ``mlci validate --model models:/NAME@ALIAS --sha256 HEX`` loads exactly that file.
+
+The run gets the hyperparameters as params, the job's metrics, and tags: repository, pull request, commit,
+run URL, training job name. The model version gets the same tags and the alias (``pr-<number>`` by default).
+
+Tracking server: ``--mlflow-tracking-uri``, else MLFLOW_TRACKING_URI, else a local sqlite store
+(``sqlite:///mlflow.db``, artifacts in mlflow's default ``./mlruns``). mlflow's own settings authenticate:
+MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tarfile
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlci.errors import UserError
+from mlci.github import RunContext
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_TRACKING_URI = "sqlite:///mlflow.db"
+_TITLE = "mlci register"
+_MODEL_SUFFIXES = (".skops", ".joblib", ".pkl", ".pickle", ".sav", ".jbl")
+
+
+@dataclass
+class Registration:
+    """What to register and where."""
+
+    model: str  # a directory (SM_MODEL_DIR's copy) or a model.tar.gz
+    name: str
+    alias: str
+    context: RunContext
+    tracking_uri: str | None = None
+    artifact_location: str | None = None
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    job_name: str = ""
+    sha256: str | None = None
+    trust_pickle: bool = False
+    flag: str = "--model"
+    #: The alias of the model to compare with: its version and sha256 pin go into the report.
+    baseline_alias: str = "champion"
+
+
+def default_alias(context: RunContext, flag: str = "--alias") -> str:
+    """``pr-<number>`` of the pull request the run belongs to."""
+    if not context.pr_number:
+        raise UserError(
+            f"{flag}: no pull request number is known (not a pull_request event); pass {flag} NAME or "
+            "--pr-number N."
+        )
+    return f"pr-{context.pr_number}"
+
+
+def _model_file(directory: Path, flag: str) -> Path:
+    """The one model file: a skops file first, else a pickle or joblib file."""
+    files = sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix in _MODEL_SUFFIXES)
+    for suffix in _MODEL_SUFFIXES:
+        found = [p for p in files if p.suffix == suffix]
+        if len(found) > 1:
+            names = ", ".join(str(p.relative_to(directory)) for p in found)
+            raise UserError(f"{flag} {directory}: several {suffix} files ({names}); keep one model file.")
+        if found:
+            return found[0]
+    raise UserError(
+        f"{flag} {directory}: no model file ({', '.join(_MODEL_SUFFIXES)}) in it; save the fitted model to "
+        "SM_MODEL_DIR, e.g. model.joblib."
+    )
+
+
+def _unpacked(path: Path, workdir: Path, flag: str) -> Path:
+    if path.is_dir():
+        return path
+    if not path.is_file():
+        raise UserError(
+            f"{flag} {path}: no such file or directory; pass the model directory or model.tar.gz."
+        )
+    target = workdir / "model"
+    try:
+        with tarfile.open(path, "r:*") as tar:
+            tar.extractall(target, filter="data")  # no absolute paths, no .., no links out, no devices
+    except (tarfile.TarError, OSError) as exc:
+        raise UserError(
+            f"{flag} {path}: not a model directory nor a readable model.tar.gz ({exc})."
+        ) from None
+    return target
+
+
+def _tags(registration: Registration) -> dict[str, str]:
+    context = registration.context
+    tags = {
+        "mlci.repository": context.repository,
+        "mlci.pull_request": context.pr_number,
+        "mlci.sha": context.sha,
+        "mlci.run_url": context.run_url,
+        "mlci.job_name": registration.job_name,
+        "mlflow.source.git.commit": context.sha,
+    }
+    return {key: value for key, value in tags.items() if value}
+
+
+def _translate(exc: Exception, registration: Registration, server: str) -> UserError:
+    from mlci.validation.sources.mlflow import _is_connection_error, public_uri
+
+    if _is_connection_error(exc):
+        return UserError(
+            f"--mlflow-tracking-uri {public_uri(server)}: cannot reach the MLflow tracking server; check "
+            "MLFLOW_TRACKING_URI and that the server is up.",
+            title=_TITLE,
+        )
+    code = getattr(exc, "error_code", "")
+    first = (str(exc).splitlines() or [type(exc).__name__])[0]
+    hint = (
+        "set MLFLOW_TRACKING_TOKEN (or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD)"
+        if code in ("PERMISSION_DENIED", "UNAUTHENTICATED") or "401" in first or "403" in first
+        else "check the server and the model name"
+    )
+    return UserError(
+        f"registering {registration.name}@{registration.alias} on {public_uri(server)}: "
+        f"{public_uri(first)}; {hint}.",
+        title=_TITLE,
+    )
+
+
+def _run_link(server: str, experiment_id: str, run_id: str) -> str:
+    from mlci.validation.sources.mlflow import public_uri
+
+    if not server.startswith(("http://", "https://")):
+        return ""
+    return f"{public_uri(server).rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
+
+
+def register(registration: Registration) -> dict[str, Any]:
+    """Load the model under the trust rule, log it to MLflow as skops, register it and point the alias at it.
+
+    Returns the report: name, version, alias, model URI, run id and link, sha256 of the registered file.
+    """
+    from mlci.validation.loading import Trust, file_sha256, load_model
+    from mlci.validation.sources.mlflow import _client_settings, public_uri
+
+    server = registration.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or EMBEDDED_TRACKING_URI
+    flag = registration.flag
+    with tempfile.TemporaryDirectory(prefix="mlci-register-") as tmp:
+        directory = _unpacked(Path(registration.model), Path(tmp), flag)
+        model_file = _model_file(directory, flag)
+        trust = Trust(trust_pickle=registration.trust_pickle, sha256=registration.sha256)
+        loaded = load_model(model_file, trust, f"{flag} {registration.model}")
+        source_sha256 = loaded.sha256 or file_sha256(model_file)
+        with _client_settings(server, os.environ.get("MLFLOW_REGISTRY_URI") or server):
+            try:
+                import mlflow.sklearn  # noqa: F401  (present: the import error is ours to word)
+                import skops.io
+                from mlflow.exceptions import MlflowException
+            except ImportError as exc:
+                raise UserError(
+                    f"registering a model needs mlflow and skops ({exc.name} is missing); install "
+                    "requirements/mlflow.txt.",
+                    title=_TITLE,
+                ) from None
+            untrusted = skops.io.get_untrusted_types(data=skops.io.dumps(loaded.model))
+            try:
+                report = _log(registration, loaded.model, untrusted, server, Path(tmp))
+            except (MlflowException, OSError) as exc:
+                raise _translate(exc, registration, server) from None
+    report.update(
+        source_file=model_file.name,
+        source_sha256=source_sha256,
+        tracking_uri=public_uri(server),
+        model=f"models:/{registration.name}@{registration.alias}",
+    )
+    return report
+
+
+def _requirements() -> list[str]:
+    from importlib.metadata import version
+
+    return [f"{name}=={version(name)}" for name in ("scikit-learn", "skops")]
+
+
+def _log(
+    registration: Registration, model: Any, untrusted: list[str], server: str, tmp: Path
+) -> dict[str, Any]:
+    import mlflow
+    import mlflow.sklearn
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    from mlci.validation.loading import file_sha256
+
+    client = MlflowClient(tracking_uri=server)
+    experiment = client.get_experiment_by_name(registration.name)
+    experiment_id = (
+        experiment.experiment_id
+        if experiment is not None
+        else client.create_experiment(registration.name, artifact_location=registration.artifact_location)
+    )
+    tags = _tags(registration)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # mlflow's advice to model authors (signatures, pip) is noise in CI
+        # the server reaches mlflow's fluent API through MLFLOW_TRACKING_URI (register's _client_settings)
+        with mlflow.start_run(experiment_id=experiment_id, tags=tags) as run:
+            if registration.hyperparameters:
+                mlflow.log_params({k: str(v)[:6000] for k, v in registration.hyperparameters.items()})
+            if registration.metrics:
+                mlflow.log_metrics(registration.metrics)
+            info = mlflow.sklearn.log_model(
+                model,
+                name="model",
+                serialization_format="skops",
+                skops_trusted_types=untrusted,
+                registered_model_name=registration.name,
+                pip_requirements=_requirements(),  # known: inferring them costs a minute
+            )
+    version = str(info.registered_model_version)
+    local = mlflow.artifacts.download_artifacts(
+        artifact_uri=client.get_model_version_download_uri(registration.name, version),
+        dst_path=str(tmp / "registered"),
+        tracking_uri=server,
+    )
+    sha256 = file_sha256(Path(local) / "model.skops")
+    for key, value in {**tags, "mlci.sha256": sha256}.items():
+        client.set_model_version_tag(registration.name, version, key, value)
+    client.set_registered_model_alias(registration.name, registration.alias, version)
+    baseline: dict[str, Any] = {"alias": registration.baseline_alias, "version": None, "sha256": None}
+    if registration.baseline_alias != registration.alias:
+        try:
+            found = client.get_model_version_by_alias(registration.name, registration.baseline_alias)
+            baseline.update(version=str(found.version), sha256=(found.tags or {}).get("mlci.sha256"))
+        except MlflowException:  # no champion yet: the first model has nothing to be compared with
+            pass
+    log.info("registered models:/%s/%s as @%s", registration.name, version, registration.alias)
+    return {
+        "name": registration.name,
+        "version": version,
+        "alias": registration.alias,
+        "run_id": run.info.run_id,
+        "run_link": _run_link(server, experiment_id, run.info.run_id),
+        "sha256": sha256,
+        "tags": tags,
+        "skops_untrusted_types": untrusted,
+        "baseline": baseline,
+    }
