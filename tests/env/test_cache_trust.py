@@ -1,7 +1,7 @@
 """The root action's cache trust: lint verdicts saved only by the default branch, pytest apart.
 
-The action's steps run with scripts/devtools/composite.py (the runner's expressions, conditions and outputs; Python
-replaced by a recorder), on a pull request and on a push to the default branch.
+The action's steps run with scripts/devtools/composite.py (the runner's expressions, conditions and outputs;
+Python replaced by a recorder), on a pull request and on a push to the default branch.
 """
 
 from __future__ import annotations
