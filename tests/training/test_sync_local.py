@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -146,12 +148,57 @@ def test_src_and_dest_are_required(actions: ActionsStep, capsys: pytest.CaptureF
     assert "SRC and DEST are required" in capsys.readouterr().out
 
 
+def _progress_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.getMessage().startswith("sync: ")]
+
+
+def _threads_started_since(before: set[threading.Thread]) -> list[str]:
+    return [t.name for t in threading.enumerate() if t not in before]
+
+
 def test_long_syncs_log_progress_in_files_and_bytes(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     from mlci.training.sync import SyncOptions, sync
 
-    source = write_tree(tmp_path / "src", {f"f{i}.txt": b"x" * 1024 for i in range(5)})
+    source = write_tree(tmp_path / "src", {f"f{i}.txt": b"x" * 1024 for i in range(40)})
+    before = set(threading.enumerate())
     with caplog.at_level("INFO", logger="mlci"):
         result = sync(str(source), str(tmp_path / "dest"), SyncOptions(progress_interval=0.0))
-    assert result.ok and len(result.uploaded) == 5
-    progress = [r.getMessage() for r in caplog.records if r.getMessage().startswith("sync: ")]
-    assert progress and progress[-1].startswith("sync: 5/5 files, 5.0 KiB/5.0 KiB (100%)")
+    assert result.ok and len(result.uploaded) == 40
+    progress = _progress_records(caplog)
+    files_done = [int(r.getMessage().split()[1].split("/")[0]) for r in progress]
+    assert files_done == sorted(files_done)  # lines in order, whatever thread wrote them
+    last = progress[-1]
+    assert last.getMessage().startswith("sync: 40/40 files, 40.0 KiB/40.0 KiB (100%)")
+    assert last.threadName == threading.current_thread().name  # written by the caller, after the workers
+    assert not _threads_started_since(before)  # no copy or hash thread outlives sync()
+
+
+def test_short_syncs_still_end_with_one_final_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from mlci.training.sync import SyncOptions, sync
+
+    source = write_tree(tmp_path / "src", {"a.txt": b"a", "b.txt": b"bb"})
+    with caplog.at_level("INFO", logger="mlci"):
+        sync(str(source), str(tmp_path / "dest"), SyncOptions())  # default interval: no periodic line
+    assert [r.getMessage().split(",")[0] for r in _progress_records(caplog)] == ["sync: 2/2 files"]
+
+
+def test_failed_copies_leave_no_worker_thread(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from mlci.training.sync import SyncOptions, sync
+
+    source = write_tree(tmp_path / "src", {f"d{i}/f.txt": b"x" for i in range(12)})
+    dest = write_tree(tmp_path / "dest", {f"d{i}": b"a file where SRC has a directory" for i in range(6)})
+    before = set(threading.enumerate())
+    with caplog.at_level("INFO", logger="mlci"):
+        result = sync(str(source), str(dest), SyncOptions())
+    assert (len(result.uploaded), len(result.failed)) == (6, 6)
+    assert _progress_records(caplog)[-1].getMessage().startswith("sync: 12/12 files")
+    assert not _threads_started_since(before)
+
+
+def test_cli_leaves_no_log_handler_on_a_closed_stream(
+    source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A later caller in the same process (a test, a notebook) must not log into this run's stderr."""
+    before = list(logging.getLogger().handlers)
+    assert cli.main(["sync", str(source), str(tmp_path / "dest")]) == 0
+    assert logging.getLogger().handlers == before

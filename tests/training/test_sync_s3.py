@@ -170,3 +170,24 @@ def test_outputs_and_summary_in_actions(
     assert outputs["destination"] == f"s3://{bucket}/code"
     assert "### mlci sync: ✅ pass" in actions.summary
     assert "| destination | uploaded | skipped | deleted | failed | bytes | time |" in actions.summary
+
+
+def test_s3_progress_ends_with_one_final_line_from_the_caller(
+    bucket: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import threading
+
+    from mlci.training.sync import SyncOptions, sync
+
+    source = write_tree(tmp_path / "src", {f"f{i}.txt": b"y" * 2048 for i in range(30)})
+    before = set(threading.enumerate())
+    with caplog.at_level("INFO", logger="mlci"):
+        result = sync(str(source), f"s3://{bucket}/p", SyncOptions(progress_interval=0.0))
+    assert result.ok
+    lines = [r for r in caplog.records if r.getMessage().startswith("sync: ")]
+    done = [int(r.getMessage().split()[1].split("/")[0]) for r in lines]
+    assert done == sorted(done)
+    assert lines[-1].getMessage().startswith("sync: 30/30 files, 60.0 KiB/60.0 KiB (100%)")
+    assert lines[-1].threadName == threading.current_thread().name
+    # no transfer thread outlives sync() (the moto server's request threads are daemons)
+    assert not [t.name for t in threading.enumerate() if t not in before and not t.daemon]

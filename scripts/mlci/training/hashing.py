@@ -20,6 +20,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -103,14 +104,29 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def parallel_map(function: Callable[[_In], _Out], items: Iterable[_In], workers: int) -> Iterator[_Out]:
-    """``map(function, items)`` on a thread pool (results in input order)."""
+@contextmanager
+def worker_pool(workers: int, name: str) -> Iterator[ThreadPoolExecutor]:
+    """A thread pool whose threads have all stopped when the block is left, also on error or Ctrl-C.
+
+    On an exception (a KeyboardInterrupt included) work not yet started is cancelled, then the running
+    items are waited for: no worker outlives the caller, and none keeps logging after it returned.
+    """
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def parallel_map(function: Callable[[_In], _Out], items: Iterable[_In], workers: int) -> list[_Out]:
+    """``list(map(function, items))`` on a thread pool (results in input order); every worker joined."""
     pending = list(items)
     if workers <= 1 or len(pending) < 2:
-        yield from map(function, pending)
-        return
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mlci-hash") as pool:
-        yield from pool.map(function, pending)
+        return list(map(function, pending))
+    with worker_pool(workers, "mlci-hash") as pool:
+        return list(pool.map(function, pending))
 
 
 def default_workers() -> int:

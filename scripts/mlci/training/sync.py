@@ -142,8 +142,13 @@ def sync(source: str, dest: str, options: SyncOptions) -> SyncResult:
             plan.upload_bytes,
             interval=options.progress_interval,
         )
-        uploads = destination.upload(plan.uploads, progress) if plan.uploads else TransferReport()
-        deletes = destination.delete(plan.deletes, progress) if plan.deletes else TransferReport()
+        uploads, deletes = TransferReport(), TransferReport()
+        if plan.uploads or plan.deletes:
+            try:  # each destination joins its workers before it returns, so this line is the last one
+                uploads = destination.upload(plan.uploads, progress) if plan.uploads else uploads
+                deletes = destination.delete(plan.deletes, progress) if plan.deletes else deletes
+            finally:
+                progress.finish()
         result.uploaded, result.deleted = uploads.done, deletes.done
         result.failed = uploads.failed + deletes.failed
         result.bytes_uploaded = uploads.bytes

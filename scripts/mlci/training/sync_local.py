@@ -11,11 +11,10 @@ import os
 import shutil
 import stat
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from mlci.errors import UserError
 from mlci.files import atomic_write
-from mlci.training.hashing import default_workers, parallel_map, sha256_file
+from mlci.training.hashing import default_workers, parallel_map, sha256_file, worker_pool
 from mlci.training.progress import Progress
 from mlci.training.source_tree import Excluder, walk_files
 from mlci.training.sync_plan import RemoteEntry, SyncPlan, Upload
@@ -95,7 +94,7 @@ class LocalDestination:
                 progress.file_done()
             return None
 
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="mlci-copy") as pool:
+        with worker_pool(self.workers, "mlci-copy") as pool:
             for item, failure in zip(uploads, pool.map(copy, uploads)):
                 if failure:
                     report.failed.append(failure)
