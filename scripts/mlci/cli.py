@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 COMMANDS: dict[str, str] = {
     "quality": "mlci.quality.command",
     "validate": "mlci.validation.command",
-    "sync": "mlci.training.sync_command",
+    "sync": "mlci.training.sync.command",
     "train": "mlci.training.train_command",
 }
 

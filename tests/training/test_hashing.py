@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from s3transfer.utils import ChunksizeAdjuster
 
-from mlci.training.hashing import MIB, digest_file, parallel_map, part_size_for, sha256_file
+from mlci.training.sync.hashing import MIB, digest_file, parallel_map, part_size_for, sha256_file
 
 GIB = 1024 * MIB
 

@@ -157,7 +157,7 @@ def _threads_started_since(before: set[threading.Thread]) -> list[str]:
 
 
 def test_long_syncs_log_progress_in_files_and_bytes(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    from mlci.training.sync import SyncOptions, sync
+    from mlci.training.sync.core import SyncOptions, sync
 
     source = write_tree(tmp_path / "src", {f"f{i}.txt": b"x" * 1024 for i in range(40)})
     before = set(threading.enumerate())
@@ -174,7 +174,7 @@ def test_long_syncs_log_progress_in_files_and_bytes(tmp_path: Path, caplog: pyte
 
 
 def test_short_syncs_still_end_with_one_final_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    from mlci.training.sync import SyncOptions, sync
+    from mlci.training.sync.core import SyncOptions, sync
 
     source = write_tree(tmp_path / "src", {"a.txt": b"a", "b.txt": b"bb"})
     with caplog.at_level("INFO", logger="mlci"):
@@ -183,7 +183,7 @@ def test_short_syncs_still_end_with_one_final_line(tmp_path: Path, caplog: pytes
 
 
 def test_failed_copies_leave_no_worker_thread(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    from mlci.training.sync import SyncOptions, sync
+    from mlci.training.sync.core import SyncOptions, sync
 
     source = write_tree(tmp_path / "src", {f"d{i}/f.txt": b"x" for i in range(12)})
     dest = write_tree(tmp_path / "dest", {f"d{i}": b"a file where SRC has a directory" for i in range(6)})

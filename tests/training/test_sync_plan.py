@@ -6,8 +6,8 @@ import hashlib
 
 import pytest
 
-from mlci.training.hashing import Digest
-from mlci.training.sync_plan import (
+from mlci.training.sync.hashing import Digest
+from mlci.training.sync.plan import (
     MANIFEST_NAME,
     LocalEntry,
     ManifestEntry,

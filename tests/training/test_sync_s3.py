@@ -177,7 +177,7 @@ def test_s3_progress_ends_with_one_final_line_from_the_caller(
 ) -> None:
     import threading
 
-    from mlci.training.sync import SyncOptions, sync
+    from mlci.training.sync.core import SyncOptions, sync
 
     source = write_tree(tmp_path / "src", {f"f{i}.txt": b"y" * 2048 for i in range(30)})
     before = set(threading.enumerate())

@@ -3,9 +3,9 @@
 The steps, whatever the destination:
 
 1. scan SRC (``.git`` and ``--exclude`` globs out, optionally what ``.gitignore`` ignores);
-2. hash every source file once, on a thread pool (:mod:`mlci.training.hashing`);
+2. hash every source file once, on a thread pool (:mod:`mlci.training.sync.hashing`);
 3. list the destination (S3: ListObjectsV2 + the manifest; a directory: a walk, hashing same-size files);
-4. plan (:mod:`mlci.training.sync_plan`): upload what differs by content, delete (opt-in) what SRC lost;
+4. plan (:mod:`mlci.training.sync.plan`): upload what differs by content, delete (opt-in) what SRC lost;
 5. unless ``dry_run``: upload, delete, then write the manifest (S3) last.
 
 Failures of single files do not stop the others: the result lists them and the command exits 1. As nothing
@@ -23,12 +23,12 @@ from typing import Protocol
 
 from mlci.errors import UserError
 from mlci.training import aws
-from mlci.training.hashing import DEFAULT_PART_SIZE, default_workers, digest_file, parallel_map
-from mlci.training.progress import Progress
+from mlci.training.sync.hashing import DEFAULT_PART_SIZE, default_workers, digest_file, parallel_map
+from mlci.training.sync.progress import Progress
 from mlci.training.s3uri import S3Location, is_s3_uri
-from mlci.training.source_tree import Excluder, SourceFile, git_ignored, scan
-from mlci.training.sync_plan import LocalEntry, RemoteEntry, SyncPlan, Upload, plan_sync
-from mlci.training.sync_result import SyncResult, TransferReport
+from mlci.training.sync.source_tree import Excluder, SourceFile, git_ignored, scan
+from mlci.training.sync.plan import LocalEntry, RemoteEntry, SyncPlan, Upload, plan_sync
+from mlci.training.sync.result import SyncResult, TransferReport
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class SyncOptions:
 def open_destination(dest: str, options: SyncOptions) -> Destination:
     """An S3 prefix for ``s3://...``, else a local directory."""
     if is_s3_uri(dest):
-        from mlci.training.sync_s3 import S3Destination
+        from mlci.training.sync.s3 import S3Destination
 
         location = S3Location.parse(dest, "DEST")
         return S3Destination(
@@ -79,7 +79,7 @@ def open_destination(dest: str, options: SyncOptions) -> Destination:
         )
     if "://" in dest:
         raise UserError(f"DEST {dest}: unsupported scheme; pass s3://BUCKET/PREFIX or a local directory.")
-    from mlci.training.sync_local import LocalDestination
+    from mlci.training.sync.local import LocalDestination
 
     return LocalDestination(dest)
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from mlci.training.hashing import Digest
+from mlci.training.sync.hashing import Digest
 
 #: The object mlci keeps under an S3 prefix (never uploaded from SRC, never deleted by --delete).
 MANIFEST_NAME = ".mlci-sync-manifest.json"

@@ -14,11 +14,11 @@ from collections.abc import Mapping, Sequence
 
 from mlci.errors import UserError
 from mlci.files import atomic_write
-from mlci.training.hashing import default_workers, parallel_map, sha256_file, worker_pool
-from mlci.training.progress import Progress
-from mlci.training.source_tree import Excluder, walk_files
-from mlci.training.sync_plan import RemoteEntry, SyncPlan, Upload
-from mlci.training.sync_result import Failure, TransferReport
+from mlci.training.sync.hashing import default_workers, parallel_map, sha256_file, worker_pool
+from mlci.training.sync.progress import Progress
+from mlci.training.sync.source_tree import Excluder, walk_files
+from mlci.training.sync.plan import RemoteEntry, SyncPlan, Upload
+from mlci.training.sync.result import Failure, TransferReport
 
 _PARTIAL_PREFIX = ".mlci-partial-"
 

@@ -5,7 +5,7 @@ files' uploads, batched DeleteObjects (1,000 keys per request), and one PUT of t
 No HEAD per object.
 
 Uploads go through s3transfer's TransferManager (what ``aws s3 sync`` uses): parallel, multipart from
-:data:`mlci.training.hashing.DEFAULT_PART_SIZE` up with that same fixed part size (so the multipart ETag can
+:data:`mlci.training.sync.hashing.DEFAULT_PART_SIZE` up with that same fixed part size (so the multipart ETag can
 be recomputed locally), retried by botocore's standard retry mode. The ETag S3 answers for each upload is
 captured from the PutObject / CompleteMultipartUpload responses (botocore events: no extra request) and
 recorded in the manifest next to the content's sha256.
@@ -22,10 +22,10 @@ from typing import Any
 
 from mlci.errors import UserError
 from mlci.training import aws
-from mlci.training.hashing import DEFAULT_PART_SIZE
-from mlci.training.progress import Progress
+from mlci.training.sync.hashing import DEFAULT_PART_SIZE
+from mlci.training.sync.progress import Progress
 from mlci.training.s3uri import S3Location
-from mlci.training.sync_plan import (
+from mlci.training.sync.plan import (
     MANIFEST_NAME,
     LocalEntry,
     ManifestEntry,
@@ -35,7 +35,7 @@ from mlci.training.sync_plan import (
     normalize_etag,
     remote_entry,
 )
-from mlci.training.sync_result import Failure, TransferReport
+from mlci.training.sync.result import Failure, TransferReport
 
 log = logging.getLogger(__name__)
 

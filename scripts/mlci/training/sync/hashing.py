@@ -3,7 +3,7 @@
 One pass over a file yields everything a sync compares:
 
 * ``sha256``: the content hash mlci trusts (a local destination compares it directly; the S3 manifest records
-  it, see :mod:`mlci.training.sync_plan`);
+  it, see :mod:`mlci.training.sync.plan`);
 * ``md5``: what S3 returns as the ETag of an object uploaded in one part without SSE-KMS/SSE-C;
 * ``multipart_etag``: what S3 returns as the ETag of an object uploaded in parts:
   ``md5(md5(part 1) + ... + md5(part N))`` in hex, then ``-N``. It is reproducible only with the same part
@@ -61,7 +61,7 @@ def part_size_for(size: int, part_size: int = DEFAULT_PART_SIZE) -> int:
 def digest_file(path: str | os.PathLike[str], *, part_size: int = DEFAULT_PART_SIZE) -> Digest:
     """Hash ``path`` once: sha256, md5 and (for files of ``part_size`` bytes or more) the multipart ETag.
 
-    ``part_size`` is also the multipart threshold, as in :func:`mlci.training.sync_s3.transfer_config`.
+    ``part_size`` is also the multipart threshold, as in :func:`mlci.training.sync.s3.transfer_config`.
     """
     size = os.path.getsize(path)
     sha256 = hashlib.sha256()
