@@ -22,6 +22,9 @@ CASES = {
     "missing-destination": Case(lambda w: ["sync", w.source()], "SRC and DEST are required"),
     "s3-without-bucket": Case(lambda w: ["sync", w.source(), "s3://"], "DEST s3://"),
     "s3-invalid-bucket": Case(lambda w: ["sync", w.source(), "s3://a_/code"], "DEST s3://a_/code"),
+    "s3-uppercase-bucket": Case(
+        lambda w: ["sync", w.source(), "s3://My_Bucket/x"], "DEST s3://My_Bucket/x: 'My_Bucket' is an invalid"
+    ),
     "s3-one-slash": Case(lambda w: ["sync", w.source(), "s3:/bucket/code"], "DEST s3:/bucket/code"),
     "unsupported-scheme": Case(lambda w: ["sync", w.source(), "ftp://x"], "DEST ftp://x"),
     "missing-bucket": Case(

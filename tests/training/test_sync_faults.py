@@ -157,8 +157,12 @@ def test_no_credentials_is_exit_2(
 @pytest.mark.parametrize(
     ("dest", "expected"),
     [
-        ("s3://", "is not a valid S3 bucket name"),
-        ("s3://ab/code", "is not a valid S3 bucket name"),
+        ("s3://", "'' is an invalid bucket name: 3 to 63 characters"),
+        ("s3://ab/code", "'ab' is an invalid bucket name: 3 to 63 characters"),
+        ("s3://My_Bucket/x", "'My_Bucket' is an invalid bucket name: lowercase letters"),
+        ("s3://-bucket/x", "'-bucket' is an invalid bucket name: it must start and end"),
+        ("s3://my..bucket/x", "'my..bucket' is an invalid bucket name: two adjacent dots"),
+        ("s3://192.168.5.4/x", "'192.168.5.4' is an invalid bucket name: an IP address"),
         ("s3:/bucket/code", "expected s3://BUCKET/PREFIX"),
         ("gs://bucket/code", "unsupported scheme"),
     ],
