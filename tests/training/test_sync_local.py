@@ -85,11 +85,102 @@ def test_dry_run_creates_nothing(source: Path, tmp_path: Path, capsys: pytest.Ca
     assert not (tmp_path / "dest").exists()
 
 
-def test_destination_inside_the_source_is_skipped(source: Path, tmp_path: Path) -> None:
-    dest = source / "out"
-    assert run_sync(tmp_path, str(source), str(dest))[0] == 0
-    assert run_sync(tmp_path, str(source), str(dest))[1]["uploaded"] == 0  # never copies itself into itself
-    assert not (dest / "out").exists()
+def test_destination_inside_the_source_is_refused(
+    source: Path, tmp_path: Path, actions: ActionsStep, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = tree_contents(source, skip_git=False)
+    assert cli.main(["sync", str(source), str(source / "out")]) == 2
+    assert "is inside SRC" in capsys.readouterr().out
+    assert tree_contents(source, skip_git=False) == before  # nothing written
+
+
+# ------------------------------------------------------------------------------- symbolic links
+
+
+@pytest.fixture
+def secret_outside(tmp_path: Path) -> Path:
+    """A credentials file outside SRC, as ~/.aws/credentials is on a runner."""
+    path = tmp_path / "home" / ".aws" / "credentials"
+    path.parent.mkdir(parents=True)
+    path.write_text("[default]\naws_secret_access_key = SENTINEL-do-not-upload\n")
+    return path
+
+
+@pytest.mark.parametrize("target", ["secret", "/proc/self/environ", "parent-dir"])
+def test_links_out_of_the_source_are_refused(
+    source: Path,
+    tmp_path: Path,
+    secret_outside: Path,
+    target: str,
+    actions: ActionsStep,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    links = {"secret": str(secret_outside), "/proc/self/environ": "/proc/self/environ", "parent-dir": "../.."}
+    (source / "conf" / "leak").symlink_to(links[target])
+    dest = tmp_path / "dest"
+    assert cli.main(["sync", str(source), str(dest)]) == 2
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "conf/leak" in out and "outside SRC" in out
+    assert not dest.exists()  # refused before anything was copied
+    assert "SENTINEL" not in out
+
+
+def test_links_into_git_are_refused(
+    source: Path, tmp_path: Path, actions: ActionsStep, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """actions/checkout keeps the token in .git/config: a link must not smuggle it out."""
+    (source / "config.txt").symlink_to(source / ".git" / "config")
+    assert cli.main(["sync", str(source), str(tmp_path / "dest")]) == 2
+    assert "config.txt" in capsys.readouterr().out
+    assert not (tmp_path / "dest").exists()
+
+
+def test_links_inside_the_source_are_followed_as_aws_does(source: Path, tmp_path: Path) -> None:
+    (source / "train_link.py").symlink_to("train.py")
+    (source / "conf_link").symlink_to("conf", target_is_directory=True)
+    (source / "conf" / "loop").symlink_to("..", target_is_directory=True)  # back up: would never end
+    dest = tmp_path / "dest"
+    code, report = run_sync(tmp_path, str(source), str(dest))
+    assert code == 0
+    synced = tree_contents(dest)
+    assert synced["train_link.py"] == FILES["train.py"]
+    assert synced["conf_link/params \u00e9t\u00e9.yaml"] == FILES["conf/params \u00e9t\u00e9.yaml"]
+    assert not [path for path in synced if "loop" in path]
+    assert not any(p.is_symlink() for p in dest.rglob("*"))  # regular files, as S3 would hold them
+
+
+def test_broken_links_are_reported_and_skipped(
+    source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (source / "gone.txt").symlink_to("nowhere.txt")
+    code, report = run_sync(tmp_path, str(source), str(tmp_path / "dest"))
+    assert (code, report["uploaded"]) == (0, 4)
+    assert "SRC: skipping gone.txt: broken symbolic link (to nowhere.txt)" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------- the workspace
+
+
+def test_source_outside_the_workspace_is_refused_in_actions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, actions: ActionsStep, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace = write_tree(tmp_path / "work" / "repo", {"train.py": b"x"})
+    outside = write_tree(tmp_path / "etc", {"passwd": b"root:x:0:0"})
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(workspace))
+    monkeypatch.chdir(workspace)
+    assert cli.main(["sync", "../../etc", str(tmp_path / "dest")]) == 2
+    out = capsys.readouterr().out
+    assert "SRC ../../etc" in out and "outside the workspace" in out
+    assert not (tmp_path / "dest").exists()
+    assert outside.exists()
+    assert cli.main(["sync", ".", str(tmp_path / "dest")]) == 0  # inside it: fine
+
+
+def test_source_anywhere_is_fine_outside_actions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_tree(tmp_path / "etc", {"passwd": b"root:x:0:0"})
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    monkeypatch.chdir(write_tree(tmp_path / "work" / "repo", {"train.py": b"x"}))
+    assert run_sync(tmp_path, "../../etc", str(tmp_path / "dest"))[0] == 0
 
 
 @pytest.mark.parametrize("where", ["same", "parent"])

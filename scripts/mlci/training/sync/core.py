@@ -23,6 +23,7 @@ from typing import Protocol
 
 from mlci.errors import UserError
 from mlci.training import aws
+from mlci.training.path_safety import check_in_workspace
 from mlci.training.sync.hashing import DEFAULT_PART_SIZE, default_workers, digest_file, parallel_map
 from mlci.training.sync.progress import Progress
 from mlci.training.s3uri import S3Location, is_s3_uri
@@ -39,8 +40,6 @@ class Destination(Protocol):
     reserved_names: tuple[str, ...]
 
     def check_source(self, source: str) -> None: ...
-
-    def inside(self, source: str) -> list[str]: ...
 
     def remote_entries(self, local_sizes: Mapping[str, int]) -> list[RemoteEntry]: ...
 
@@ -115,12 +114,11 @@ def sync(source: str, dest: str, options: SyncOptions) -> SyncResult:
     started = time.monotonic()
     if not os.path.isdir(source):
         raise UserError(f"SRC {source}: not a directory; pass the directory to sync.")
+    check_in_workspace(source, "SRC")
     destination = open_destination(dest, options)
     destination.check_source(source)
     excluded = Excluder([*options.excludes, *destination.reserved_names])
-    files = scan(
-        source, excluded, respect_gitignore=options.respect_gitignore, skip=destination.inside(source)
-    )
+    files = scan(source, excluded, respect_gitignore=options.respect_gitignore)
     local = hash_sources(files, options.part_size)
     remote = destination.remote_entries({entry.relpath: entry.size for entry in local})
     protected = _protection(source, excluded, options, remote, {entry.relpath for entry in local})

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from mlci.errors import UserError
 from mlci.files import atomic_write
+from mlci.training.path_safety import is_within
 from mlci.training.sync.hashing import default_workers, parallel_map, sha256_file, worker_pool
 from mlci.training.sync.progress import Progress
 from mlci.training.sync.source_tree import Excluder, walk_files
@@ -40,17 +41,16 @@ class LocalDestination:
         return self.root
 
     def check_source(self, source: str) -> None:
-        """Refuse a destination that contains (or is) the source: --delete would eat the source."""
-        src = os.path.abspath(source)
-        if src == self.root or src.startswith(self.root + os.sep):
+        """Refuse a destination that contains, is, or lies inside the source."""
+        src, root = os.path.realpath(source), os.path.realpath(self.root)
+        if is_within(src, root):  # --delete would eat the source
             raise UserError(
                 f"DEST {self.root}: contains SRC {source}; choose a destination outside the source."
             )
-
-    def inside(self, source: str) -> list[str]:
-        """This directory, when it lies inside ``source`` (the scan of the source must skip it)."""
-        src = os.path.abspath(source)
-        return [self.root] if self.root.startswith(src + os.sep) else []
+        if is_within(root, src):  # each run would copy the previous copy into itself
+            raise UserError(
+                f"DEST {self.root}: is inside SRC {source}; choose a destination outside the source."
+            )
 
     def remote_entries(self, local_sizes: Mapping[str, int]) -> list[RemoteEntry]:
         """Every file under the directory; those of the same size as a source file carry their sha256."""

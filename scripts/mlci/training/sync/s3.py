@@ -70,10 +70,6 @@ class S3Destination:
     def check_source(self, source: str) -> None:
         """Any local source can go to S3."""
 
-    def inside(self, source: str) -> list[str]:
-        """Local directories under ``source`` that belong to this destination (none for S3)."""
-        return []
-
     # ----------------------------------------------------------------------------------------- reading
 
     def remote_entries(self, local_sizes: Mapping[str, int]) -> list[RemoteEntry]:
