@@ -52,7 +52,9 @@ CASES = {
     "destination-inside-source": Case(
         lambda w: ["sync", w.source(), os.path.join(w.source(), "out")], "is inside SRC"
     ),
-    "symlink-out-of-source": Case(_source_with_link_out, "SRC: leak is a symbolic link to /proc/self/environ"),
+    "symlink-out-of-source": Case(
+        _source_with_link_out, "SRC: leak is a symbolic link to /proc/self/environ"
+    ),
     "source-outside-workspace": Case(_outside_workspace, "SRC ../..: outside the workspace"),
     "destination-is-a-file": Case(lambda w: ["sync", w.source(), w.file("taken", "x")], "taken: exists"),
     "respect-gitignore-outside-git": Case(

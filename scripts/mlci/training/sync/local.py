@@ -16,10 +16,10 @@ from mlci.errors import UserError
 from mlci.files import atomic_write
 from mlci.training.path_safety import is_within
 from mlci.training.sync.hashing import default_workers, parallel_map, sha256_file, worker_pool
-from mlci.training.sync.progress import Progress
-from mlci.training.sync.source_tree import Excluder, walk_files
 from mlci.training.sync.plan import RemoteEntry, SyncPlan, Upload
+from mlci.training.sync.progress import Progress
 from mlci.training.sync.result import Failure, TransferReport
+from mlci.training.sync.source_tree import Excluder, walk_files
 
 _PARTIAL_PREFIX = ".mlci-partial-"
 

@@ -22,9 +22,8 @@ from typing import Any
 
 from mlci.errors import UserError
 from mlci.training import aws
-from mlci.training.sync.hashing import DEFAULT_PART_SIZE
-from mlci.training.sync.progress import Progress
 from mlci.training.s3uri import S3Location
+from mlci.training.sync.hashing import DEFAULT_PART_SIZE
 from mlci.training.sync.plan import (
     MANIFEST_NAME,
     LocalEntry,
@@ -35,6 +34,7 @@ from mlci.training.sync.plan import (
     normalize_etag,
     remote_entry,
 )
+from mlci.training.sync.progress import Progress
 from mlci.training.sync.result import Failure, TransferReport
 
 log = logging.getLogger(__name__)
