@@ -4,9 +4,10 @@ The steps, whatever the destination:
 
 1. scan SRC (``.git`` and ``--exclude`` globs out, optionally what ``.gitignore`` ignores);
 2. hash every source file once, on a thread pool (:mod:`mlci.training.sync.hashing`);
-3. list the destination (S3: ListObjectsV2 + the manifest; a directory: a walk, hashing same-size files);
+3. list the destination (S3: ListObjectsV2, S3's checksums where ETags fall short; a directory: a walk,
+   hashing same-size files);
 4. plan (:mod:`mlci.training.sync.plan`): upload what differs by content, delete (opt-in) what SRC lost;
-5. unless ``dry_run``: upload, delete, then write the manifest (S3) last.
+5. unless ``dry_run``: upload (S3 computes and keeps each object's SHA-256), then delete.
 
 Failures of single files do not stop the others: the result lists them and the command exits 1. As nothing
 is recorded for a file that did not arrive, the next run uploads exactly what is still missing.
@@ -25,7 +26,7 @@ from mlci.errors import UserError
 from mlci.training import aws
 from mlci.training.path_safety import check_in_workspace
 from mlci.training.s3uri import S3Location, is_s3_uri
-from mlci.training.sync.hashing import DEFAULT_PART_SIZE, default_workers, digest_file, parallel_map
+from mlci.training.sync.hashing import DEFAULT_PART_SIZE, Digest, default_workers, digest_file, parallel_map
 from mlci.training.sync.plan import LocalEntry, RemoteEntry, SyncPlan, Upload, plan_sync
 from mlci.training.sync.progress import Progress
 from mlci.training.sync.result import SyncResult, TransferReport
@@ -41,13 +42,13 @@ class Destination(Protocol):
 
     def check_source(self, source: str) -> None: ...
 
-    def remote_entries(self, local_sizes: Mapping[str, int]) -> list[RemoteEntry]: ...
+    def remote_entries(self, local: Mapping[str, Digest]) -> list[RemoteEntry]: ...
 
     def upload(self, uploads: Sequence[Upload], progress: Progress) -> TransferReport: ...
 
     def delete(self, entries: Sequence[RemoteEntry], progress: Progress) -> TransferReport: ...
 
-    def finish(self, plan: SyncPlan, remote: Sequence[RemoteEntry], uploaded: Sequence[str]) -> None: ...
+    def finish(self) -> None: ...
 
 
 @dataclass
@@ -120,7 +121,7 @@ def sync(source: str, dest: str, options: SyncOptions) -> SyncResult:
     excluded = Excluder([*options.excludes, *destination.reserved_names])
     files = scan(source, excluded, respect_gitignore=options.respect_gitignore)
     local = hash_sources(files, options.part_size)
-    remote = destination.remote_entries({entry.relpath: entry.size for entry in local})
+    remote = destination.remote_entries({entry.relpath: entry.digest for entry in local})
     protected = _protection(source, excluded, options, remote, {entry.relpath for entry in local})
     plan = plan_sync(local, remote, delete=options.delete, protected=protected)
     log.info(
@@ -150,7 +151,7 @@ def sync(source: str, dest: str, options: SyncOptions) -> SyncResult:
         result.uploaded, result.deleted = uploads.done, deletes.done
         result.failed = uploads.failed + deletes.failed
         result.bytes_uploaded = uploads.bytes
-        destination.finish(plan, remote, uploads.done)
+        destination.finish()
         setup_errors = [f.setup_error for f in result.failed if f.setup_error is not None]
         if setup_errors:
             total = len(plan.uploads) + len(plan.deletes)

@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from mlci.errors import UserError
 from mlci.files import atomic_write
 from mlci.training.path_safety import is_within
-from mlci.training.sync.hashing import default_workers, parallel_map, sha256_file, worker_pool
-from mlci.training.sync.plan import RemoteEntry, SyncPlan, Upload
+from mlci.training.sync.hashing import Digest, default_workers, parallel_map, sha256_file, worker_pool
+from mlci.training.sync.plan import RemoteEntry, Upload
 from mlci.training.sync.progress import Progress
 from mlci.training.sync.result import Failure, TransferReport
 from mlci.training.sync.source_tree import Excluder, walk_files
@@ -52,7 +52,7 @@ class LocalDestination:
                 f"DEST {self.root}: is inside SRC {source}; choose a destination outside the source."
             )
 
-    def remote_entries(self, local_sizes: Mapping[str, int]) -> list[RemoteEntry]:
+    def remote_entries(self, local: Mapping[str, Digest]) -> list[RemoteEntry]:
         """Every file under the directory; those of the same size as a source file carry their sha256."""
         if not os.path.isdir(self.root):
             return []
@@ -61,7 +61,7 @@ class LocalDestination:
             for f in walk_files(self.root, Excluder())
             if not os.path.basename(f.path).startswith(_PARTIAL_PREFIX)
         ]
-        to_hash = [f for f in files if local_sizes.get(f.relpath) == f.size]
+        to_hash = [f for f in files if f.relpath in local and local[f.relpath].size == f.size]
         hashes = dict(
             zip(
                 (f.relpath for f in to_hash),
@@ -126,5 +126,5 @@ class LocalDestination:
                 directory = os.path.dirname(directory)
         return report
 
-    def finish(self, plan: SyncPlan, remote: Sequence[RemoteEntry], uploaded: Sequence[str]) -> None:
+    def finish(self) -> None:
         """Nothing to record: the next run hashes the files themselves."""

@@ -7,34 +7,30 @@ upload nothing.
 How "same content" is decided, in order:
 
 1. Sizes differ: changed (no hashing needed on the destination side).
-2. The destination entry has a trusted sha256: equal hashes mean same content. A local destination hashes
-   its file; for S3 the sha256 comes from mlci's sync manifest, and only when the manifest's entry still
-   describes the object that is there now (same ETag and size): a manifest only vouches for the object
-   version it saw.
-3. The destination entry has an ETag (S3): compare it with the ETag S3 would give the local content: the
-   MD5 for a single-part object, the multipart ETag (computed with mlci's fixed part size) for an object
-   whose ETag ends in ``-N``.
+2. A local destination hashes its file: equal sha256, same content.
+3. S3: the ETag, as ListObjectsV2 returns it (no extra request): the MD5 for a single-part object, the
+   multipart ETag (recomputed with mlci's fixed part size) for an object whose ETag ends in ``-N``. Equal
+   proves the content; this settles every object of a bucket without SSE-KMS.
+4. S3, when the ETag cannot prove it (SSE-KMS makes ETags opaque; another tool's part size): S3's own SHA-256
+   checksum of the object, which mlci asks S3 to compute and verify on upload (``ChecksumAlgorithm
+   SHA256``): full-object for a single PUT, COMPOSITE (sha256 of the parts' sha256) for a multipart upload.
+   ListObjectsV2 says which objects carry one but not its value, so the destination fetches it with one
+   HEAD (``ChecksumMode=ENABLED``) per such same-size object, and only for those.
 
-Why both ETag and a manifest: ListObjectsV2 returns each object's ETag and size, one request per 1,000
-objects, but no metadata (a sha256 stored as ``x-amz-meta-*`` would need one HEAD per object, which does not
-scale). An ETag is a content MD5 only for single-part uploads without SSE-KMS/SSE-C; multipart ETags depend
-on the part size; and under SSE-KMS (a common bucket default) an ETag is opaque. The manifest
-(``.mlci-sync-manifest.json`` under the prefix, written last) maps each object's ETag to the sha256 of the
-content mlci uploaded, so a KMS-encrypted bucket or an object uploaded with another part size still
-compares by content after mlci's first sync. Without a manifest (first sync, or objects written by another
-tool) step 3 still recognises unchanged content. When neither can prove equality, the file is uploaded: a
-sync may upload too much, never too little.
+When neither can prove equality, the file is uploaded: a sync may upload too much, never too little. No
+state of mlci's own is kept in the bucket (earlier versions kept ``.mlci-sync-manifest.json`` under the
+prefix; a sync removes it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from mlci.training.sync.hashing import Digest
 
-#: The object mlci keeps under an S3 prefix (never uploaded from SRC, never deleted by --delete).
-MANIFEST_NAME = ".mlci-sync-manifest.json"
+#: The manifest earlier mlci versions kept under an S3 prefix: never uploaded from SRC; removed by a sync.
+LEGACY_MANIFEST_NAME = ".mlci-sync-manifest.json"
 
 
 @dataclass(frozen=True)
@@ -52,21 +48,17 @@ class LocalEntry:
 
 @dataclass(frozen=True)
 class RemoteEntry:
-    """What the destination holds at one relative path. ``etag`` is unquoted and lower-case."""
+    """What the destination holds at one relative path. ``etag`` is unquoted and lower-case.
+
+    ``sha256`` (hex) is a local destination's hash of its file; ``s3_sha256`` is S3's SHA-256 checksum of
+    the object (base64, a ``-N`` part count stripped), when it was fetched.
+    """
 
     relpath: str
     size: int
     etag: str | None = None
     sha256: str | None = None
-
-
-@dataclass(frozen=True)
-class ManifestEntry:
-    """What mlci uploaded to a key: the object's ETag and size then, and the content's sha256."""
-
-    size: int
-    etag: str
-    sha256: str
+    s3_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,12 +87,9 @@ def normalize_etag(etag: str) -> str:
     return etag.strip().strip('"').lower()
 
 
-def remote_entry(relpath: str, size: int, etag: str, manifest: Mapping[str, ManifestEntry]) -> RemoteEntry:
-    """An S3 object as the plan sees it: its ETag, plus the manifest's sha256 when it vouches for it."""
-    etag = normalize_etag(etag)
-    known = manifest.get(relpath)
-    sha256 = known.sha256 if known and known.etag == etag and known.size == size else None
-    return RemoteEntry(relpath=relpath, size=size, etag=etag, sha256=sha256)
+def etag_proves_same(digest: Digest, etag: str) -> bool:
+    """True when ``etag`` (normalized) is what S3 gives ``digest``'s content: MD5 or mlci's multipart ETag."""
+    return etag in (digest.md5, digest.multipart_etag)
 
 
 def change_reason(local: LocalEntry, remote: RemoteEntry | None) -> str | None:
@@ -111,14 +100,15 @@ def change_reason(local: LocalEntry, remote: RemoteEntry | None) -> str | None:
         return "size changed"
     if remote.sha256 is not None:
         return None if remote.sha256 == local.digest.sha256 else "content changed"
-    if remote.etag is not None:
-        if "-" in remote.etag:
-            ours = local.digest.multipart_etag
-            if ours is None or ours.split("-")[1] != remote.etag.split("-")[1]:
-                return "content unknown (multipart object with another part size)"
-            return None if ours == remote.etag else "content changed"
-        return None if remote.etag == local.digest.md5 else "content changed"
-    return "content unknown"
+    if remote.etag is not None and etag_proves_same(local.digest, remote.etag):
+        return None
+    if remote.s3_sha256 is not None:
+        return None if remote.s3_sha256 in local.digest.s3_sha256_values() else "content changed"
+    if remote.etag is None:
+        return "content unknown"
+    if "-" in remote.etag and (local.digest.multipart_etag or "-").split("-")[1] != remote.etag.split("-")[1]:
+        return "content unknown (multipart object with another part size)"
+    return "content changed"
 
 
 def plan_sync(
@@ -131,7 +121,7 @@ def plan_sync(
     """Compare source and destination.
 
     ``protected(relpath)`` is True for destination paths that ``--delete`` must never remove (excluded
-    paths, mlci's own manifest).
+    paths).
     """
     remote_by_path = {item.relpath: item for item in remote}
     plan = SyncPlan()
@@ -147,6 +137,6 @@ def plan_sync(
         plan.deletes = [
             item
             for path, item in sorted(remote_by_path.items())
-            if path not in seen and path != MANIFEST_NAME and not protected(path)
+            if path not in seen and path != LEGACY_MANIFEST_NAME and not protected(path)
         ]
     return plan

@@ -1,52 +1,46 @@
-"""The S3 side of a sync: list a prefix, upload through boto3's transfer manager, delete, write the manifest.
+"""The S3 side of a sync: list a prefix, check S3's checksums where ETags fall short, upload, delete.
 
-Cost per run: one ListObjectsV2 request per 1,000 objects, one GET of the manifest, then only the changed
-files' uploads, batched DeleteObjects (1,000 keys per request), and one PUT of the manifest when it changed.
-No HEAD per object.
+Cost per run: one ListObjectsV2 request per 1,000 objects; one HEAD per same-size object whose ETag cannot
+prove its content (none in a bucket without SSE-KMS, one per object under SSE-KMS), then only the changed
+files' uploads and batched DeleteObjects (1,000 keys per request). Nothing else is written to the prefix, so
+a training container's code directory holds exactly SRC.
 
 Uploads go through s3transfer's TransferManager (what ``aws s3 sync`` uses): parallel, multipart from
-:data:`mlci.training.sync.hashing.DEFAULT_PART_SIZE` up with that same fixed part size (so the multipart ETag can
-be recomputed locally), retried by botocore's standard retry mode. The ETag S3 answers for each upload is
-captured from the PutObject / CompleteMultipartUpload responses (botocore events: no extra request) and
-recorded in the manifest next to the content's sha256.
+:data:`mlci.training.sync.hashing.DEFAULT_PART_SIZE` up with that same fixed part size (so multipart ETags
+and composite checksums can be recomputed locally), retried by botocore's standard retry mode, and with
+``ChecksumAlgorithm=SHA256``: botocore computes the SHA-256 as it sends, S3 verifies it and keeps it with the
+object (see :mod:`mlci.training.sync.plan` for how it is compared).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mlci.errors import UserError
 from mlci.training import aws
 from mlci.training.s3uri import S3Location
-from mlci.training.sync.hashing import DEFAULT_PART_SIZE
+from mlci.training.sync.hashing import DEFAULT_PART_SIZE, Digest, worker_pool
 from mlci.training.sync.plan import (
-    MANIFEST_NAME,
-    LocalEntry,
-    ManifestEntry,
+    LEGACY_MANIFEST_NAME,
     RemoteEntry,
-    SyncPlan,
     Upload,
+    etag_proves_same,
     normalize_etag,
-    remote_entry,
 )
 from mlci.training.sync.progress import Progress
 from mlci.training.sync.result import Failure, TransferReport
 
 log = logging.getLogger(__name__)
 
-MANIFEST_FORMAT = "mlci-sync-manifest/1"
 _DELETE_BATCH = 1000
+_CHECKSUM = "SHA256"
 
 
 class S3Destination:
     """``s3://BUCKET/PREFIX`` as a sync destination."""
 
-    reserved_names: tuple[str, ...] = (MANIFEST_NAME,)
+    reserved_names: tuple[str, ...] = (LEGACY_MANIFEST_NAME,)
 
     def __init__(
         self,
@@ -61,8 +55,7 @@ class S3Destination:
         self.part_size = part_size
         self.what = f"DEST {location}"
         self.client = aws.client("s3", max_attempts=max_attempts, max_pool_connections=concurrency + 2)
-        self._manifest: dict[str, ManifestEntry] = {}
-        self._uploaded_etags: dict[str, str] = {}
+        self._legacy_manifest = False
 
     def __str__(self) -> str:
         return str(self.location)
@@ -72,73 +65,62 @@ class S3Destination:
 
     # ----------------------------------------------------------------------------------------- reading
 
-    def remote_entries(self, local_sizes: Mapping[str, int]) -> list[RemoteEntry]:
-        """Every object under the prefix (ListObjectsV2: key, size, ETag), vouched for by the manifest."""
-        listed: list[tuple[str, int, str]] = []
+    def remote_entries(self, local: Mapping[str, Digest]) -> list[RemoteEntry]:
+        """Every object under the prefix (ListObjectsV2), with S3's SHA-256 where the ETag falls short."""
+        listed: list[dict[str, Any]] = []
         try:
             pages = self.client.get_paginator("list_objects_v2").paginate(
                 Bucket=self.location.bucket, Prefix=self.location.list_prefix
             )
             for page in pages:
-                for item in page.get("Contents", []):
-                    if not item["Key"].endswith("/"):  # "folder" markers are not files
-                        listed.append((self.location.relpath(item["Key"]), item["Size"], item["ETag"]))
+                listed += [item for item in page.get("Contents", []) if not item["Key"].endswith("/")]
         except Exception as exc:
             aws.raise_translated(exc, self.what)
-        self._manifest = self._read_manifest() if any(p == MANIFEST_NAME for p, _, _ in listed) else {}
-        return [remote_entry(path, size, etag, self._manifest) for path, size, etag in listed]
-
-    def _read_manifest(self) -> dict[str, ManifestEntry]:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        key = self.location.key(MANIFEST_NAME)
-        try:
-            body = self.client.get_object(Bucket=self.location.bucket, Key=key)["Body"].read()
-            files = json.loads(body)["files"]
-            return {
-                path: ManifestEntry(
-                    size=int(e["size"]), etag=normalize_etag(e["etag"]), sha256=str(e["sha256"])
-                )
-                for path, e in files.items()
-            }
-        except (ClientError, BotoCoreError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            log.warning(
-                "ignoring the sync manifest s3://%s/%s (%s): comparing by ETag",
-                self.location.bucket,
-                key,
-                exc,
+        entries = [
+            RemoteEntry(
+                relpath=self.location.relpath(i["Key"]), size=i["Size"], etag=normalize_etag(i["ETag"])
             )
-            return {}
+            for i in listed
+        ]
+        self._legacy_manifest = any(entry.relpath == LEGACY_MANIFEST_NAME for entry in entries)
+        unproven = {
+            entry.relpath
+            for entry, item in zip(entries, listed)
+            if entry.relpath in local
+            and local[entry.relpath].size == entry.size
+            and not etag_proves_same(local[entry.relpath], entry.etag or "")
+            and _CHECKSUM in item.get("ChecksumAlgorithm", [])
+        }
+        if not unproven:
+            return entries
+        checksums = dict(zip(sorted(unproven), self._parallel(self._s3_sha256, sorted(unproven))))
+        return [
+            (
+                RemoteEntry(e.relpath, e.size, e.etag, s3_sha256=checksums[e.relpath])
+                if e.relpath in unproven
+                else e
+            )
+            for e in entries
+        ]
+
+    def _parallel(self, function: Any, relpaths: list[str]) -> list[str | None]:
+        if len(relpaths) < 2:
+            return [function(path) for path in relpaths]
+        with worker_pool(self.concurrency, "mlci-head") as pool:
+            return list(pool.map(function, relpaths))
+
+    def _s3_sha256(self, relpath: str) -> str | None:
+        """S3's SHA-256 checksum of one object (HEAD with ChecksumMode), base64, without a ``-N`` suffix."""
+        try:
+            head = self.client.head_object(
+                Bucket=self.location.bucket, Key=self.location.key(relpath), ChecksumMode="ENABLED"
+            )
+        except Exception as exc:
+            aws.raise_translated(exc, self.what)
+        value = head.get("ChecksumSHA256")
+        return str(value).split("-")[0] if value else None
 
     # ----------------------------------------------------------------------------------------- writing
-
-    @contextmanager
-    def _captured_etags(self) -> Iterator[dict[str, str]]:
-        """Collect ``key -> ETag`` from PutObject / CompleteMultipartUpload responses while active."""
-        etags: dict[str, str] = {}
-        lock = threading.Lock()
-
-        def remember_key(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-            context["mlci_key"] = params.get("Key")
-
-        def record_etag(parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-            key, etag = context.get("mlci_key"), parsed.get("ETag")
-            if key and etag:
-                with lock:
-                    etags[key] = normalize_etag(etag)
-
-        events = self.client.meta.events
-        handlers: list[tuple[str, Callable[..., None]]] = []
-        for operation in ("PutObject", "CompleteMultipartUpload"):
-            handlers.append((f"before-parameter-build.s3.{operation}", remember_key))
-            handlers.append((f"after-call.s3.{operation}", record_etag))
-        for event, handler in handlers:
-            events.register(event, handler)
-        try:
-            yield etags
-        finally:
-            for event, handler in handlers:
-                events.unregister(event, handler)
 
     def upload(self, uploads: Sequence[Upload], progress: Progress) -> TransferReport:
         """Upload in parallel; a failed file is reported (after botocore's retries), never stops the rest."""
@@ -160,29 +142,28 @@ class S3Destination:
             preferred_transfer_client="classic",
         )
         report = TransferReport()
-        with self._captured_etags() as etags:
-            with create_transfer_manager(self.client, config) as manager:
-                futures = [
-                    (
-                        item.entry,
-                        manager.upload(
-                            item.entry.path,
-                            self.location.bucket,
-                            self.location.key(item.entry.relpath),
-                            subscribers=[_Counter()],
-                        ),
-                    )
-                    for item in uploads
-                ]
-                for entry, future in futures:
-                    try:
-                        future.result()
-                    except Exception as exc:
-                        report.failed.append(Failure(entry.relpath, str(exc), aws.translate(exc, self.what)))
-                    else:
-                        report.done.append(entry.relpath)
-                        report.bytes += entry.size
-        self._uploaded_etags = {self.location.relpath(key): etag for key, etag in etags.items()}
+        with create_transfer_manager(self.client, config) as manager:
+            futures = [
+                (
+                    item.entry,
+                    manager.upload(
+                        item.entry.path,
+                        self.location.bucket,
+                        self.location.key(item.entry.relpath),
+                        extra_args={"ChecksumAlgorithm": _CHECKSUM},
+                        subscribers=[_Counter()],
+                    ),
+                )
+                for item in uploads
+            ]
+            for entry, future in futures:
+                try:
+                    future.result()
+                except Exception as exc:
+                    report.failed.append(Failure(entry.relpath, str(exc), aws.translate(exc, self.what)))
+                else:
+                    report.done.append(entry.relpath)
+                    report.bytes += entry.size
         return report
 
     def delete(self, entries: Sequence[RemoteEntry], progress: Progress) -> TransferReport:
@@ -210,47 +191,15 @@ class S3Destination:
                 progress.file_done()
         return report
 
-    def finish(self, plan: SyncPlan, remote: Sequence[RemoteEntry], uploaded: Sequence[str]) -> None:
-        """Write the manifest last: the sha256 of every object whose content this run knows."""
-        deleted = {entry.relpath for entry in plan.deletes}
-        files = {
-            entry.relpath: ManifestEntry(size=entry.size, etag=entry.etag, sha256=entry.sha256)
-            for entry in remote
-            if entry.sha256 and entry.etag and entry.relpath not in deleted
-        }
-        remote_by_path = {entry.relpath: entry for entry in remote}
-        for local in plan.unchanged:  # proven equal by ETag: this object version has this content
-            etag = remote_by_path[local.relpath].etag
-            if etag:
-                files[local.relpath] = ManifestEntry(size=local.size, etag=etag, sha256=local.digest.sha256)
-        uploads: dict[str, LocalEntry] = {item.entry.relpath: item.entry for item in plan.uploads}
-        for path in uploaded:
-            etag = self._uploaded_etags.get(path)
-            if etag:
-                files[path] = ManifestEntry(
-                    size=uploads[path].size, etag=etag, sha256=uploads[path].digest.sha256
-                )
-            else:
-                files.pop(path, None)
-        if files == self._manifest:
+    def finish(self) -> None:
+        """Remove the manifest an earlier mlci left under the prefix (it would land in the container)."""
+        if not self._legacy_manifest:
             return
-        document = {
-            "format": MANIFEST_FORMAT,
-            "part_size": self.part_size,
-            "files": {
-                path: {"size": e.size, "etag": e.etag, "sha256": e.sha256}
-                for path, e in sorted(files.items())
-            },
-        }
         try:
-            self.client.put_object(
-                Bucket=self.location.bucket,
-                Key=self.location.key(MANIFEST_NAME),
-                Body=json.dumps(document, indent=1).encode("utf-8"),
-                ContentType="application/json",
+            self.client.delete_object(
+                Bucket=self.location.bucket, Key=self.location.key(LEGACY_MANIFEST_NAME)
             )
         except Exception as exc:
-            error = aws.translate(exc, self.what)
-            if isinstance(error, UserError):
-                raise error from exc
-            log.warning("could not write the sync manifest (%s); the next sync compares by ETag", exc)
+            log.warning(
+                "could not remove the old sync manifest %s (%s)", self.location.key(LEGACY_MANIFEST_NAME), exc
+            )
