@@ -293,3 +293,27 @@ def test_cli_leaves_no_log_handler_on_a_closed_stream(
     before = list(logging.getLogger().handlers)
     assert cli.main(["sync", str(source), str(tmp_path / "dest")]) == 0
     assert logging.getLogger().handlers == before
+
+
+def test_an_interrupt_in_a_copy_joins_every_worker_before_it_propagates(tmp_path: Path) -> None:
+    from mlci.training.sync.core import SyncOptions, sync
+
+    class InterruptOnFirstLine(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage().startswith("sync: ") and record.threadName.startswith("mlci-copy"):
+                raise KeyboardInterrupt  # what Ctrl-C does mid-transfer, raised where the work happens
+
+    source = write_tree(tmp_path / "src", {f"f{i}.txt": b"x" * 64 for i in range(40)})
+    logger = logging.getLogger("mlci.training.sync.progress")
+    handler, level = InterruptOnFirstLine(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    before = set(threading.enumerate())
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            sync(str(source), str(tmp_path / "dest"), SyncOptions(progress_interval=0.0))
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert not _threads_started_since(before)
+    assert not list((tmp_path / "dest").rglob(".mlci-partial-*"))  # no half-written file left behind
