@@ -101,7 +101,7 @@ def test_opaque_etags_sse_kms_compare_by_s3_checksums(
         (source / "a.py").write_bytes(b"a = 9\n")
         report = sync_via(proxy.url, monkeypatch, tmp_path, str(source), dest)[1]
         assert sorted(report["uploaded_files"]) == ["a.py", "big.bin"]
-        # Objects another tool wrote without a checksum: equality cannot be proven, so upload (never too little).
+        # Objects another tool wrote without a SHA-256 checksum: cannot be proven equal, so upload them.
         s3.put_object(Bucket=bucket, Key="kms/b.py", Body=b"b = 2\n", ChecksumAlgorithm="CRC32")
         assert sync_via(proxy.url, monkeypatch, tmp_path, str(source), dest)[1]["uploaded_files"] == ["b.py"]
     assert bucket_contents(s3, bucket, "kms") == tree_contents(source)

@@ -27,7 +27,7 @@ from mlci.training import aws
 from mlci.training.path_safety import check_in_workspace
 from mlci.training.s3uri import S3Location, is_s3_uri
 from mlci.training.sync.hashing import DEFAULT_PART_SIZE, Digest, default_workers, digest_file, parallel_map
-from mlci.training.sync.plan import LocalEntry, RemoteEntry, SyncPlan, Upload, plan_sync
+from mlci.training.sync.plan import LocalEntry, RemoteEntry, Upload, plan_sync
 from mlci.training.sync.progress import Progress
 from mlci.training.sync.result import SyncResult, TransferReport
 from mlci.training.sync.source_tree import Excluder, SourceFile, git_ignored, scan
