@@ -146,7 +146,7 @@ def parallel_map(function: Callable[[_In], _Out], items: Iterable[_In], workers:
     pending = list(items)
     if workers <= 1 or len(pending) < 2:
         return list(map(function, pending))
-    with worker_pool(workers, "mlci-hash") as pool:
+    with worker_pool(workers, "mlci-worker") as pool:
         return list(pool.map(function, pending))
 
 

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from mlci.training import aws
 from mlci.training.s3uri import S3Location
-from mlci.training.sync.hashing import DEFAULT_PART_SIZE, Digest, worker_pool
+from mlci.training.sync.hashing import DEFAULT_PART_SIZE, Digest, parallel_map
 from mlci.training.sync.plan import (
     LEGACY_MANIFEST_NAME,
     RemoteEntry,
@@ -91,23 +92,9 @@ class S3Destination:
             and not etag_proves_same(local[entry.relpath], entry.etag or "")
             and _CHECKSUM in item.get("ChecksumAlgorithm", [])
         }
-        if not unproven:
-            return entries
-        checksums = dict(zip(sorted(unproven), self._parallel(self._s3_sha256, sorted(unproven))))
-        return [
-            (
-                RemoteEntry(e.relpath, e.size, e.etag, s3_sha256=checksums[e.relpath])
-                if e.relpath in unproven
-                else e
-            )
-            for e in entries
-        ]
-
-    def _parallel(self, function: Any, relpaths: list[str]) -> list[str | None]:
-        if len(relpaths) < 2:
-            return [function(path) for path in relpaths]
-        with worker_pool(self.concurrency, "mlci-head") as pool:
-            return list(pool.map(function, relpaths))
+        paths = sorted(unproven)
+        checksums = dict(zip(paths, parallel_map(self._s3_sha256, paths, self.concurrency)))
+        return [replace(e, s3_sha256=checksums[e.relpath]) if e.relpath in checksums else e for e in entries]
 
     def _s3_sha256(self, relpath: str) -> str | None:
         """S3's SHA-256 checksum of one object (HEAD with ChecksumMode), base64, without a ``-N`` suffix."""
