@@ -17,7 +17,7 @@ from mlci_testing import SCRIPTS, ActionsStep, run_python
 
 def _replace_run(monkeypatch: pytest.MonkeyPatch, behaviour) -> None:
     """Make `mlci sync` behave as given (the command modules are real; only their `run` is replaced)."""
-    import mlci.training.sync_command as module
+    import mlci.training.sync.command as module
 
     monkeypatch.setattr(module, "run", behaviour)
 

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 COMMANDS: dict[str, str] = {
     "quality": "mlci.quality.command",
     "validate": "mlci.validation.command",
-    "sync": "mlci.training.sync_command",
+    "sync": "mlci.training.sync.command",
     "train": "mlci.training.train_command",
     "register": "mlci.loop.register_command",
     "comment": "mlci.loop.comment_command",
@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
+    """Log to this run's stderr; :func:`main` puts the previous handlers back when the run ends."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_RedactingFormatter("%(message)s"))
     root = logging.getLogger()
@@ -102,6 +103,8 @@ def _error_report(message: str, code: int) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one mlci command; return its exit code."""
+    root, mlci_logger = logging.getLogger(), logging.getLogger("mlci")
+    saved_handlers, saved_levels = list(root.handlers), (root.level, mlci_logger.level)
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -134,4 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
     finally:
         sys.stdout.flush()
+        # a later caller in this process (a test, a notebook) must not log into this run's closed stream
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_levels[0])
+        mlci_logger.setLevel(saved_levels[1])
     return EXIT_PASSED if passed else EXIT_FAILED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 from s3transfer.utils import ChunksizeAdjuster
 
-from mlci.training.hashing import MIB, digest_file, parallel_map, part_size_for, sha256_file
+from mlci.training.sync.hashing import MIB, digest_file, parallel_map, part_size_for, sha256_file
 
 GIB = 1024 * MIB
 
@@ -41,6 +42,8 @@ def test_multipart_etag_at_and_above_the_threshold(tmp_path: Path, size: int) ->
     digest = digest_file(path, part_size=part)
     assert digest.multipart_etag == f"{expected}-{len(parts)}" == digest.etag()
     assert digest.md5 == hashlib.md5(data, usedforsecurity=False).hexdigest()
+    composite = hashlib.sha256(b"".join(hashlib.sha256(p).digest() for p in parts)).digest()
+    assert digest.composite_sha256 == base64.b64encode(composite).decode()  # S3's COMPOSITE SHA-256
 
 
 def test_parallel_map_keeps_order() -> None:

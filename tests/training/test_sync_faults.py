@@ -81,22 +81,29 @@ def test_interrupted_sync_exits_1_and_the_next_run_uploads_only_what_is_missing(
     assert bucket_contents(s3, bucket, "code") == tree_contents(source)
 
 
-def test_opaque_etags_sse_kms_compare_through_the_manifest(
+def test_opaque_etags_sse_kms_compare_by_s3_checksums(
     bucket: str, s3: Any, aws_env: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """Under SSE-KMS an ETag is not the content's MD5: the manifest written last keeps re-syncs at zero."""
-    source = write_tree(
-        tmp_path / "src", {"a.py": b"a = 1\n", "b.py": b"b = 2\n", "big.bin": os.urandom(9 * MIB)}
-    )
+    """Under SSE-KMS an ETag is not the content's MD5: S3's own SHA-256 keeps a fresh checkout at 0 bytes."""
+    big = bytearray(os.urandom(9 * MIB))
+    source = write_tree(tmp_path / "src", {"a.py": b"a = 1\n", "b.py": b"b = 2\n", "big.bin": bytes(big)})
     dest = f"s3://{bucket}/kms"
     with FaultProxy(aws_env, opaque_etags=True) as proxy:
         assert sync_via(proxy.url, monkeypatch, tmp_path, str(source), dest)[1]["uploaded"] == 3
         touch_all(source)
-        assert sync_via(proxy.url, monkeypatch, tmp_path, str(source), dest)[1]["uploaded"] == 0
-        s3.delete_object(Bucket=bucket, Key="kms/.mlci-sync-manifest.json")
-        # No manifest and an opaque ETag: equality cannot be proven, so upload (too much, never too little).
-        assert sync_via(proxy.url, monkeypatch, tmp_path, str(source), dest)[1]["uploaded"] == 3
-        assert sync_via(proxy.url, monkeypatch, tmp_path, str(source), dest)[1]["uploaded"] == 0
+        before = len(proxy.forwarded)
+        code, report = sync_via(proxy.url, monkeypatch, tmp_path, str(source), dest)
+        assert (code, report["uploaded"], report["bytes"]) == (0, 0, 0)
+        heads = [path for method, path in proxy.forwarded[before:] if method == "HEAD"]
+        assert len(heads) == 3  # one per object: its checksum, since the ETag proves nothing
+        big[5 * MIB] ^= 0xFF  # a same-size edit inside the first part
+        (source / "big.bin").write_bytes(bytes(big))
+        (source / "a.py").write_bytes(b"a = 9\n")
+        report = sync_via(proxy.url, monkeypatch, tmp_path, str(source), dest)[1]
+        assert sorted(report["uploaded_files"]) == ["a.py", "big.bin"]
+        # Objects another tool wrote without a SHA-256 checksum: cannot be proven equal, so upload them.
+        s3.put_object(Bucket=bucket, Key="kms/b.py", Body=b"b = 2\n", ChecksumAlgorithm="CRC32")
+        assert sync_via(proxy.url, monkeypatch, tmp_path, str(source), dest)[1]["uploaded_files"] == ["b.py"]
     assert bucket_contents(s3, bucket, "kms") == tree_contents(source)
 
 
@@ -157,8 +164,12 @@ def test_no_credentials_is_exit_2(
 @pytest.mark.parametrize(
     ("dest", "expected"),
     [
-        ("s3://", "is not a valid S3 bucket name"),
-        ("s3://ab/code", "is not a valid S3 bucket name"),
+        ("s3://", "'' is an invalid bucket name: 3 to 63 characters"),
+        ("s3://ab/code", "'ab' is an invalid bucket name: 3 to 63 characters"),
+        ("s3://My_Bucket/x", "'My_Bucket' is an invalid bucket name: lowercase letters"),
+        ("s3://-bucket/x", "'-bucket' is an invalid bucket name: it must start and end"),
+        ("s3://my..bucket/x", "'my..bucket' is an invalid bucket name: two adjacent dots"),
+        ("s3://192.168.5.4/x", "'192.168.5.4' is an invalid bucket name: an IP address"),
         ("s3:/bucket/code", "expected s3://BUCKET/PREFIX"),
         ("gs://bucket/code", "unsupported scheme"),
     ],

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -83,11 +85,102 @@ def test_dry_run_creates_nothing(source: Path, tmp_path: Path, capsys: pytest.Ca
     assert not (tmp_path / "dest").exists()
 
 
-def test_destination_inside_the_source_is_skipped(source: Path, tmp_path: Path) -> None:
-    dest = source / "out"
-    assert run_sync(tmp_path, str(source), str(dest))[0] == 0
-    assert run_sync(tmp_path, str(source), str(dest))[1]["uploaded"] == 0  # never copies itself into itself
-    assert not (dest / "out").exists()
+def test_destination_inside_the_source_is_refused(
+    source: Path, tmp_path: Path, actions: ActionsStep, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = tree_contents(source, skip_git=False)
+    assert cli.main(["sync", str(source), str(source / "out")]) == 2
+    assert "is inside SRC" in capsys.readouterr().out
+    assert tree_contents(source, skip_git=False) == before  # nothing written
+
+
+# ------------------------------------------------------------------------------- symbolic links
+
+
+@pytest.fixture
+def secret_outside(tmp_path: Path) -> Path:
+    """A credentials file outside SRC, as ~/.aws/credentials is on a runner."""
+    path = tmp_path / "home" / ".aws" / "credentials"
+    path.parent.mkdir(parents=True)
+    path.write_text("[default]\naws_secret_access_key = SENTINEL-do-not-upload\n")
+    return path
+
+
+@pytest.mark.parametrize("target", ["secret", "/proc/self/environ", "parent-dir"])
+def test_links_out_of_the_source_are_refused(
+    source: Path,
+    tmp_path: Path,
+    secret_outside: Path,
+    target: str,
+    actions: ActionsStep,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    links = {"secret": str(secret_outside), "/proc/self/environ": "/proc/self/environ", "parent-dir": "../.."}
+    (source / "conf" / "leak").symlink_to(links[target])
+    dest = tmp_path / "dest"
+    assert cli.main(["sync", str(source), str(dest)]) == 2
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "conf/leak" in out and "outside SRC" in out
+    assert not dest.exists()  # refused before anything was copied
+    assert "SENTINEL" not in out
+
+
+def test_links_into_git_are_refused(
+    source: Path, tmp_path: Path, actions: ActionsStep, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """actions/checkout keeps the token in .git/config: a link must not smuggle it out."""
+    (source / "config.txt").symlink_to(source / ".git" / "config")
+    assert cli.main(["sync", str(source), str(tmp_path / "dest")]) == 2
+    assert "config.txt" in capsys.readouterr().out
+    assert not (tmp_path / "dest").exists()
+
+
+def test_links_inside_the_source_are_followed_as_aws_does(source: Path, tmp_path: Path) -> None:
+    (source / "train_link.py").symlink_to("train.py")
+    (source / "conf_link").symlink_to("conf", target_is_directory=True)
+    (source / "conf" / "loop").symlink_to("..", target_is_directory=True)  # back up: would never end
+    dest = tmp_path / "dest"
+    code, report = run_sync(tmp_path, str(source), str(dest))
+    assert code == 0
+    synced = tree_contents(dest)
+    assert synced["train_link.py"] == FILES["train.py"]
+    assert synced["conf_link/params \u00e9t\u00e9.yaml"] == FILES["conf/params \u00e9t\u00e9.yaml"]
+    assert not [path for path in synced if "loop" in path]
+    assert not any(p.is_symlink() for p in dest.rglob("*"))  # regular files, as S3 would hold them
+
+
+def test_broken_links_are_reported_and_skipped(
+    source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (source / "gone.txt").symlink_to("nowhere.txt")
+    code, report = run_sync(tmp_path, str(source), str(tmp_path / "dest"))
+    assert (code, report["uploaded"]) == (0, 4)
+    assert "SRC: skipping gone.txt: broken symbolic link (to nowhere.txt)" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------- the workspace
+
+
+def test_source_outside_the_workspace_is_refused_in_actions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, actions: ActionsStep, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace = write_tree(tmp_path / "work" / "repo", {"train.py": b"x"})
+    outside = write_tree(tmp_path / "etc", {"passwd": b"root:x:0:0"})
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(workspace))
+    monkeypatch.chdir(workspace)
+    assert cli.main(["sync", "../../etc", str(tmp_path / "dest")]) == 2
+    out = capsys.readouterr().out
+    assert "SRC ../../etc" in out and "outside the workspace" in out
+    assert not (tmp_path / "dest").exists()
+    assert outside.exists()
+    assert cli.main(["sync", ".", str(tmp_path / "dest")]) == 0  # inside it: fine
+
+
+def test_source_anywhere_is_fine_outside_actions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_tree(tmp_path / "etc", {"passwd": b"root:x:0:0"})
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    monkeypatch.chdir(write_tree(tmp_path / "work" / "repo", {"train.py": b"x"}))
+    assert run_sync(tmp_path, "../../etc", str(tmp_path / "dest"))[0] == 0
 
 
 @pytest.mark.parametrize("where", ["same", "parent"])
@@ -146,12 +239,81 @@ def test_src_and_dest_are_required(actions: ActionsStep, capsys: pytest.CaptureF
     assert "SRC and DEST are required" in capsys.readouterr().out
 
 
-def test_long_syncs_log_progress_in_files_and_bytes(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    from mlci.training.sync import SyncOptions, sync
+def _progress_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.getMessage().startswith("sync: ")]
 
-    source = write_tree(tmp_path / "src", {f"f{i}.txt": b"x" * 1024 for i in range(5)})
+
+def _threads_started_since(before: set[threading.Thread]) -> list[str]:
+    return [t.name for t in threading.enumerate() if t not in before]
+
+
+def test_long_syncs_log_progress_in_files_and_bytes(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from mlci.training.sync.core import SyncOptions, sync
+
+    source = write_tree(tmp_path / "src", {f"f{i}.txt": b"x" * 1024 for i in range(40)})
+    before = set(threading.enumerate())
     with caplog.at_level("INFO", logger="mlci"):
         result = sync(str(source), str(tmp_path / "dest"), SyncOptions(progress_interval=0.0))
-    assert result.ok and len(result.uploaded) == 5
-    progress = [r.getMessage() for r in caplog.records if r.getMessage().startswith("sync: ")]
-    assert progress and progress[-1].startswith("sync: 5/5 files, 5.0 KiB/5.0 KiB (100%)")
+    assert result.ok and len(result.uploaded) == 40
+    progress = _progress_records(caplog)
+    files_done = [int(r.getMessage().split()[1].split("/")[0]) for r in progress]
+    assert files_done == sorted(files_done)  # lines in order, whatever thread wrote them
+    last = progress[-1]
+    assert last.getMessage().startswith("sync: 40/40 files, 40.0 KiB/40.0 KiB (100%)")
+    assert last.threadName == threading.current_thread().name  # written by the caller, after the workers
+    assert not _threads_started_since(before)  # no copy or hash thread outlives sync()
+
+
+def test_short_syncs_still_end_with_one_final_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from mlci.training.sync.core import SyncOptions, sync
+
+    source = write_tree(tmp_path / "src", {"a.txt": b"a", "b.txt": b"bb"})
+    with caplog.at_level("INFO", logger="mlci"):
+        sync(str(source), str(tmp_path / "dest"), SyncOptions())  # default interval: no periodic line
+    assert [r.getMessage().split(",")[0] for r in _progress_records(caplog)] == ["sync: 2/2 files"]
+
+
+def test_failed_copies_leave_no_worker_thread(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from mlci.training.sync.core import SyncOptions, sync
+
+    source = write_tree(tmp_path / "src", {f"d{i}/f.txt": b"x" for i in range(12)})
+    dest = write_tree(tmp_path / "dest", {f"d{i}": b"a file where SRC has a directory" for i in range(6)})
+    before = set(threading.enumerate())
+    with caplog.at_level("INFO", logger="mlci"):
+        result = sync(str(source), str(dest), SyncOptions())
+    assert (len(result.uploaded), len(result.failed)) == (6, 6)
+    assert _progress_records(caplog)[-1].getMessage().startswith("sync: 12/12 files")
+    assert not _threads_started_since(before)
+
+
+def test_cli_leaves_no_log_handler_on_a_closed_stream(
+    source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A later caller in the same process (a test, a notebook) must not log into this run's stderr."""
+    before = list(logging.getLogger().handlers)
+    assert cli.main(["sync", str(source), str(tmp_path / "dest")]) == 0
+    assert logging.getLogger().handlers == before
+
+
+def test_an_interrupt_in_a_copy_joins_every_worker_before_it_propagates(tmp_path: Path) -> None:
+    from mlci.training.sync.core import SyncOptions, sync
+
+    class InterruptOnFirstLine(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage().startswith("sync: ") and record.threadName.startswith("mlci-copy"):
+                raise KeyboardInterrupt  # what Ctrl-C does mid-transfer, raised where the work happens
+
+    source = write_tree(tmp_path / "src", {f"f{i}.txt": b"x" * 64 for i in range(40)})
+    logger = logging.getLogger("mlci.training.sync.progress")
+    handler, level = InterruptOnFirstLine(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    before = set(threading.enumerate())
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            sync(str(source), str(tmp_path / "dest"), SyncOptions(progress_interval=0.0))
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert not _threads_started_since(before)
+    assert not list((tmp_path / "dest").rglob(".mlci-partial-*"))  # no half-written file left behind

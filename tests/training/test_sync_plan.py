@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 
 import pytest
 
-from mlci.training.hashing import Digest
-from mlci.training.sync_plan import (
-    MANIFEST_NAME,
-    LocalEntry,
-    ManifestEntry,
-    RemoteEntry,
-    change_reason,
-    plan_sync,
-    remote_entry,
-)
+from mlci.training.sync.hashing import Digest
+from mlci.training.sync.plan import LEGACY_MANIFEST_NAME, LocalEntry, RemoteEntry, change_reason, plan_sync
 
 
 def local(relpath: str, content: bytes, multipart_etag: str | None = None) -> LocalEntry:
@@ -56,14 +49,17 @@ def test_multipart_etag_is_compared_with_the_local_multipart_etag() -> None:
     assert change_reason(small, RemoteEntry("s.bin", 10, etag="abc-2")).startswith("content unknown")
 
 
-def test_manifest_vouches_only_for_the_version_it_recorded() -> None:
-    manifest = {"a.py": ManifestEntry(size=3, etag="opaque1", sha256=A.digest.sha256)}
-    vouched = remote_entry("a.py", 3, '"OPAQUE1"', manifest)
-    assert (vouched.etag, vouched.sha256) == ("opaque1", A.digest.sha256)
-    assert change_reason(A, vouched) is None  # an SSE-KMS ETag, yet known content
-    replaced = remote_entry("a.py", 3, '"opaque2"', manifest)
-    assert replaced.sha256 is None
-    assert change_reason(A, replaced) == "content changed"
+def test_s3_checksum_decides_where_the_etag_cannot() -> None:
+    """Under SSE-KMS the ETag is opaque: S3's own SHA-256 of the object proves (or disproves) the content."""
+    full = base64.b64encode(hashlib.sha256(b"aaa").digest()).decode()
+    assert change_reason(A, RemoteEntry("a.py", 3, etag="opaque", s3_sha256=full)) is None
+    other = base64.b64encode(hashlib.sha256(b"bbb").digest()).decode()
+    assert change_reason(A, RemoteEntry("a.py", 3, etag="opaque", s3_sha256=other)) == "content changed"
+    assert (
+        change_reason(A, RemoteEntry("a.py", 3, etag="opaque")) == "content changed"
+    )  # cannot prove: upload
+    big = LocalEntry("w.bin", "/src/w.bin", Digest(10, "00" * 32, "m", "abc-2", composite_sha256="Q09NUA=="))
+    assert change_reason(big, RemoteEntry("w.bin", 10, etag="opaque-2", s3_sha256="Q09NUA==")) is None
 
 
 def test_plan_deletes_only_what_source_lost_and_never_protected_paths() -> None:
@@ -71,7 +67,7 @@ def test_plan_deletes_only_what_source_lost_and_never_protected_paths() -> None:
         RemoteEntry("a.py", 3, etag=A.digest.md5),
         RemoteEntry("gone.py", 1, etag="x"),
         RemoteEntry("keep.log", 1, etag="x"),
-        RemoteEntry(MANIFEST_NAME, 10, etag="m"),
+        RemoteEntry(LEGACY_MANIFEST_NAME, 10, etag="m"),
     ]
     plan = plan_sync([A, local("b.py", b"b")], remote, delete=True, protected=lambda p: p.endswith(".log"))
     assert [u.entry.relpath for u in plan.uploads] == ["b.py"]

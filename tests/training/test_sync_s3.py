@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -85,10 +87,6 @@ def test_multipart_file_round_trip_and_same_size_edit(bucket: str, s3: Any, tmp_
     touch_all(source)
     assert run_sync(tmp_path, str(source), dest)[1]["uploaded"] == 0
 
-    # Without the manifest the multipart ETag, recomputed locally with the same part size, still matches.
-    s3.delete_object(Bucket=bucket, Key="m/.mlci-sync-manifest.json")
-    assert run_sync(tmp_path, str(source), dest)[1]["uploaded"] == 0
-
     big[5 * 1024 * 1024] ^= 0xFF  # one byte in the first part, same size
     (source / "weights.bin").write_bytes(bytes(big))
     code, report = run_sync(tmp_path, str(source), dest)
@@ -96,25 +94,46 @@ def test_multipart_file_round_trip_and_same_size_edit(bucket: str, s3: Any, tmp_
     assert bucket_contents(s3, bucket, "m") == tree_contents(source)
 
 
-def test_single_part_files_compare_by_md5_without_manifest(
+def test_single_part_files_uploaded_by_another_tool_compare_by_md5(
     source: Path, bucket: str, s3: Any, tmp_path: Path
 ) -> None:
-    """Objects another tool uploaded (no manifest) are recognised by their MD5 ETag."""
     for relpath, data in SYNCED.items():
         s3.put_object(Bucket=bucket, Key=f"byhand/{relpath}", Body=data)
     code, report = run_sync(tmp_path, str(source), f"s3://{bucket}/byhand")
     assert (code, report["uploaded"], report["skipped"]) == (0, 0, len(SYNCED))
 
 
-def test_manifest_is_trusted_only_for_the_object_version_it_saw(
+def test_objects_carry_s3_verified_sha256_and_the_prefix_holds_only_src(
+    source: Path, bucket: str, s3: Any, tmp_path: Path
+) -> None:
+    """No file of mlci's own lands in the training container's code directory."""
+    big = os.urandom(9 * 1024 * 1024)
+    (source / "weights.bin").write_bytes(big)
+    assert run_sync(tmp_path, str(source), f"s3://{bucket}/code")[0] == 0
+    assert bucket_contents(s3, bucket, "code") == {**SYNCED, "weights.bin": big}
+    head = s3.head_object(Bucket=bucket, Key="code/train.py", ChecksumMode="ENABLED")
+    expected = base64.b64encode(hashlib.sha256(SYNCED["train.py"]).digest()).decode()
+    assert head["ChecksumSHA256"] == expected
+    parts = [big[: 8 * 1024 * 1024], big[8 * 1024 * 1024 :]]
+    composite = hashlib.sha256(b"".join(hashlib.sha256(p).digest() for p in parts)).digest()
+    head = s3.head_object(Bucket=bucket, Key="code/weights.bin", ChecksumMode="ENABLED")
+    assert head["ChecksumSHA256"].split("-")[0] == base64.b64encode(composite).decode()
+
+
+def test_an_old_manifest_is_removed_from_the_prefix(
+    source: Path, bucket: str, s3: Any, tmp_path: Path
+) -> None:
+    s3.put_object(Bucket=bucket, Key="code/.mlci-sync-manifest.json", Body=b'{"files": {}}')
+    assert run_sync(tmp_path, str(source), f"s3://{bucket}/code")[0] == 0
+    assert bucket_contents(s3, bucket, "code") == SYNCED
+
+
+def test_an_object_replaced_behind_mlcis_back_is_uploaded_again(
     source: Path, bucket: str, s3: Any, tmp_path: Path
 ) -> None:
     dest = f"s3://{bucket}/code"
     run_sync(tmp_path, str(source), dest)
-    manifest = json.loads(s3.get_object(Bucket=bucket, Key="code/.mlci-sync-manifest.json")["Body"].read())
-    assert manifest["files"]["train.py"]["sha256"] != manifest["files"]["pkg/model.py"]["sha256"]
-    # An object replaced behind mlci's back (same size): its ETag changes, the manifest no longer vouches.
-    s3.put_object(Bucket=bucket, Key="code/train.py", Body=b"import sys\nprint('TRAINING')\n")
+    s3.put_object(Bucket=bucket, Key="code/train.py", Body=b"import sys\nprint('TRAINING')\n")  # same size
     code, report = run_sync(tmp_path, str(source), dest)
     assert (code, report["uploaded_files"]) == (0, ["train.py"])
     assert bucket_contents(s3, bucket, "code") == SYNCED
@@ -170,3 +189,24 @@ def test_outputs_and_summary_in_actions(
     assert outputs["destination"] == f"s3://{bucket}/code"
     assert "### mlci sync: ✅ pass" in actions.summary
     assert "| destination | uploaded | skipped | deleted | failed | bytes | time |" in actions.summary
+
+
+def test_s3_progress_ends_with_one_final_line_from_the_caller(
+    bucket: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import threading
+
+    from mlci.training.sync.core import SyncOptions, sync
+
+    source = write_tree(tmp_path / "src", {f"f{i}.txt": b"y" * 2048 for i in range(30)})
+    before = set(threading.enumerate())
+    with caplog.at_level("INFO", logger="mlci"):
+        result = sync(str(source), f"s3://{bucket}/p", SyncOptions(progress_interval=0.0))
+    assert result.ok
+    lines = [r for r in caplog.records if r.getMessage().startswith("sync: ")]
+    done = [int(r.getMessage().split()[1].split("/")[0]) for r in lines]
+    assert done == sorted(done)
+    assert lines[-1].getMessage().startswith("sync: 30/30 files, 60.0 KiB/60.0 KiB (100%)")
+    assert lines[-1].threadName == threading.current_thread().name
+    # no transfer thread outlives sync() (the moto server's request threads are daemons)
+    assert not [t.name for t in threading.enumerate() if t not in before and not t.daemon]

@@ -22,14 +22,13 @@ def write_tree(root: Path, files: dict[str, bytes]) -> Path:
 
 
 def bucket_contents(s3: Any, bucket: str, prefix: str = "") -> dict[str, bytes]:
-    """Every object under ``prefix/`` (relative key -> bytes), mlci's manifest left out."""
+    """Every object under ``prefix/`` (relative key -> bytes)."""
     listed = f"{prefix}/" if prefix else ""
     contents: dict[str, bytes] = {}
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=listed):
         for item in page.get("Contents", []):
             relpath = item["Key"][len(listed) :]
-            if relpath != ".mlci-sync-manifest.json":
-                contents[relpath] = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+            contents[relpath] = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
     return contents
 
 

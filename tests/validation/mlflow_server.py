@@ -16,7 +16,9 @@ from pathlib import Path
 class MlflowServer:
     """``with MlflowServer(directory) as server:`` starts it on a free port and waits for /health."""
 
-    def __init__(self, root: Path, timeout: float = 120) -> None:
+    # A server that fails exits (and is reported at once); the deadline only bounds a hung one. 120 s was
+    # exceeded by a healthy start on 2 busy cores (pytest -n 4 beside a CPU hog).
+    def __init__(self, root: Path, timeout: float = 600) -> None:
         self.root = root
         self.timeout = timeout
         with socket.socket() as sock:

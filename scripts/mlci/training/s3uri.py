@@ -7,8 +7,24 @@ from dataclasses import dataclass
 
 from mlci.errors import UserError
 
-# botocore's own check (it accepts legacy names with capitals and underscores, which still exist).
-_BUCKET = re.compile(r"^[a-zA-Z0-9.\-_]{3,255}$")
+_BUCKET_CHARACTERS = re.compile(r"^[a-z0-9.-]*$")
+_IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
+_NAMING_RULES = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html"
+
+
+def bucket_name_problem(name: str) -> str | None:
+    """What breaks S3's bucket naming rules in ``name`` (None when it follows them)."""
+    if not 3 <= len(name) <= 63:
+        return f"3 to 63 characters, not {len(name)}"
+    if not _BUCKET_CHARACTERS.match(name):
+        return "lowercase letters, digits, dots and hyphens only"
+    if not (name[0].isalnum() and name[-1].isalnum()):
+        return "it must start and end with a letter or a digit"
+    if ".." in name:
+        return "two adjacent dots"
+    if _IP_ADDRESS.match(name):
+        return "an IP address is not a bucket name"
+    return None
 
 
 def is_s3_uri(text: str) -> bool:
@@ -29,10 +45,11 @@ class S3Location:
         if not uri.startswith("s3://"):
             raise UserError(f"{flag} {uri}: expected s3://BUCKET/PREFIX.")
         bucket, _, prefix = uri[len("s3://") :].partition("/")
-        if not _BUCKET.match(bucket):
+        problem = bucket_name_problem(bucket)
+        if problem:
             raise UserError(
-                f"{flag} {uri}: {bucket!r} is not a valid S3 bucket name; expected s3://BUCKET/PREFIX with a "
-                "bucket name of 3-63 letters, digits, dots and hyphens."
+                f"{flag} {uri}: {bucket!r} is an invalid bucket name: {problem} (S3's naming rules, "
+                f"{_NAMING_RULES}); fix the bucket name in s3://BUCKET/PREFIX."
             )
         return cls(bucket=bucket, prefix=prefix.strip("/"))
 

@@ -1,4 +1,4 @@
-"""Progress of a long transfer, logged (files and bytes) at most every few seconds; silent on short ones."""
+"""Progress of a transfer: files and bytes, logged at most every few seconds, and one final line."""
 
 from __future__ import annotations
 
@@ -19,7 +19,12 @@ def human_bytes(count: float) -> str:
 
 
 class Progress:
-    """Thread-safe counters for files and bytes done, logged every ``interval`` seconds."""
+    """Thread-safe counters for files and bytes done, logged every ``interval`` seconds.
+
+    Worker threads count; a line is formatted and logged under the lock, so lines come out in order. The
+    caller ends every transfer with :meth:`finish` once its workers are joined: one final line, from the
+    caller's thread, with the final counts (whether or not a periodic line was due).
+    """
 
     def __init__(self, verb: str, total_files: int, total_bytes: int, *, interval: float = 5.0) -> None:
         self.verb = verb
@@ -31,31 +36,40 @@ class Progress:
         self._lock = threading.Lock()
         self._started = time.monotonic()
         self._last_log = self._started
+        self._finished = False
 
     def add_bytes(self, count: int) -> None:
         """Count transferred bytes (negative when a retry rewinds a part)."""
         with self._lock:
             self.bytes += count
-        self._maybe_log()
+            self._maybe_log()
 
     def file_done(self) -> None:
         """Count one finished file (done or failed)."""
         with self._lock:
             self.files += 1
-        self._maybe_log()
+            self._maybe_log()
 
-    def _maybe_log(self) -> None:
-        now = time.monotonic()
+    def finish(self) -> None:
+        """Log the final line (call once, from the caller's thread, after every worker has stopped)."""
         with self._lock:
-            if now - self._last_log < self.interval:
-                return
-            self._last_log = now
-            files, done = self.files, max(self.bytes, 0)
+            self._finished = True
+            self._log(time.monotonic())
+
+    def _maybe_log(self) -> None:  # the lock is held
+        now = time.monotonic()
+        if self._finished or now - self._last_log < self.interval:
+            return
+        self._last_log = now
+        self._log(now)
+
+    def _log(self, now: float) -> None:  # the lock is held
+        done = max(self.bytes, 0)
         percent = 100.0 * done / self.total_bytes if self.total_bytes else 100.0
         log.info(
             "%s %d/%d files, %s/%s (%.0f%%), %.0f s",
             self.verb,
-            files,
+            self.files,
             self.total_files,
             human_bytes(done),
             human_bytes(self.total_bytes),

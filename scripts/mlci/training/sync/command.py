@@ -1,4 +1,4 @@
-"""``mlci sync SRC DEST``: the command-line glue around :func:`mlci.training.sync.sync`."""
+"""``mlci sync SRC DEST``: the command-line glue around :func:`mlci.training.sync.core.sync`."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from mlci import gha
 from mlci.errors import UserError
 from mlci.options import add_report_option, positive_int
-from mlci.training.progress import human_bytes
+from mlci.training.sync.progress import human_bytes
 
 if TYPE_CHECKING:
-    from mlci.training.sync_result import SyncResult
+    from mlci.training.sync.result import SyncResult
 
 HELP = "Sync a source tree to s3://BUCKET/PREFIX or a local directory, by content hash."
 
@@ -74,7 +74,7 @@ def _render_plan(result: SyncResult) -> None:
 def run(args: argparse.Namespace) -> bool:
     """Sync, then print the summary table, failures, outputs, step summary and report."""
     from mlci.report import write_json
-    from mlci.training.sync import SyncOptions, sync
+    from mlci.training.sync.core import SyncOptions, sync
 
     if not args.src or not args.dest:
         raise UserError("mlci sync: SRC and DEST are required, e.g. 'mlci sync . s3://my-bucket/code/pr-1'.")

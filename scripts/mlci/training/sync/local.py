@@ -11,15 +11,15 @@ import os
 import shutil
 import stat
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from mlci.errors import UserError
 from mlci.files import atomic_write
-from mlci.training.hashing import default_workers, parallel_map, sha256_file
-from mlci.training.progress import Progress
-from mlci.training.source_tree import Excluder, walk_files
-from mlci.training.sync_plan import RemoteEntry, SyncPlan, Upload
-from mlci.training.sync_result import Failure, TransferReport
+from mlci.training.path_safety import is_within
+from mlci.training.sync.hashing import Digest, default_workers, parallel_map, sha256_file, worker_pool
+from mlci.training.sync.plan import RemoteEntry, Upload
+from mlci.training.sync.progress import Progress
+from mlci.training.sync.result import Failure, TransferReport
+from mlci.training.sync.source_tree import Excluder, walk_files
 
 _PARTIAL_PREFIX = ".mlci-partial-"
 
@@ -41,19 +41,18 @@ class LocalDestination:
         return self.root
 
     def check_source(self, source: str) -> None:
-        """Refuse a destination that contains (or is) the source: --delete would eat the source."""
-        src = os.path.abspath(source)
-        if src == self.root or src.startswith(self.root + os.sep):
+        """Refuse a destination that contains, is, or lies inside the source."""
+        src, root = os.path.realpath(source), os.path.realpath(self.root)
+        if is_within(src, root):  # --delete would eat the source
             raise UserError(
                 f"DEST {self.root}: contains SRC {source}; choose a destination outside the source."
             )
+        if is_within(root, src):  # each run would copy the previous copy into itself
+            raise UserError(
+                f"DEST {self.root}: is inside SRC {source}; choose a destination outside the source."
+            )
 
-    def inside(self, source: str) -> list[str]:
-        """This directory, when it lies inside ``source`` (the scan of the source must skip it)."""
-        src = os.path.abspath(source)
-        return [self.root] if self.root.startswith(src + os.sep) else []
-
-    def remote_entries(self, local_sizes: Mapping[str, int]) -> list[RemoteEntry]:
+    def remote_entries(self, local: Mapping[str, Digest]) -> list[RemoteEntry]:
         """Every file under the directory; those of the same size as a source file carry their sha256."""
         if not os.path.isdir(self.root):
             return []
@@ -62,7 +61,7 @@ class LocalDestination:
             for f in walk_files(self.root, Excluder())
             if not os.path.basename(f.path).startswith(_PARTIAL_PREFIX)
         ]
-        to_hash = [f for f in files if local_sizes.get(f.relpath) == f.size]
+        to_hash = [f for f in files if f.relpath in local and local[f.relpath].size == f.size]
         hashes = dict(
             zip(
                 (f.relpath for f in to_hash),
@@ -95,7 +94,7 @@ class LocalDestination:
                 progress.file_done()
             return None
 
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="mlci-copy") as pool:
+        with worker_pool(self.workers, "mlci-copy") as pool:
             for item, failure in zip(uploads, pool.map(copy, uploads)):
                 if failure:
                     report.failed.append(failure)
@@ -127,5 +126,5 @@ class LocalDestination:
                 directory = os.path.dirname(directory)
         return report
 
-    def finish(self, plan: SyncPlan, remote: Sequence[RemoteEntry], uploaded: Sequence[str]) -> None:
+    def finish(self) -> None:
         """Nothing to record: the next run hashes the files themselves."""

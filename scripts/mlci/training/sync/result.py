@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlci.errors import UserError
-from mlci.training.sync_plan import SyncPlan
+from mlci.training.sync.plan import SyncPlan
 
 
 @dataclass(frozen=True)

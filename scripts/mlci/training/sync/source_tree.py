@@ -6,6 +6,8 @@ Paths are relative to the tree's root and use ``/`` (they become S3 keys as they
 * ``--exclude GLOB`` (repeatable) matches a path or any of its parent directories with
   :func:`fnmatch.fnmatchcase`, where ``*`` also matches ``/``: ``*.pyc`` excludes every ``.pyc`` file,
   ``data`` or ``data/`` excludes the directory ``data`` at the top, ``*/__pycache__`` every ``__pycache__``.
+* Symbolic links are followed as ``aws s3 sync`` does, but never out of the tree (or into ``.git``): such a
+  link is refused, naming it; a broken link is skipped with a warning.
 * ``--respect-gitignore`` keeps only what git would commit: tracked files plus untracked files that no
   ``.gitignore`` rule ignores (``git ls-files --cached --others --exclude-standard``).
 
@@ -14,15 +16,19 @@ The same predicate protects destination entries from ``--delete``: an excluded p
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess  # nosec B404
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
 from mlci.errors import UserError
+from mlci.training.path_safety import is_within
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -63,26 +69,67 @@ def _check_name(relpath: str, flag: str) -> None:
         ) from None
 
 
-def walk_files(root: str, excluded: Excluder, *, skip: Iterable[str] = ()) -> list[SourceFile]:
-    """Every regular file under ``root`` (following file symlinks, not directory symlinks), minus exclusions.
+def _link_target(full: str, relpath: str, real_root: str, excluded: Excluder) -> str | None:
+    """Where the link ``full`` leads (resolved); None for a broken link; UserError when out of bounds."""
+    if not os.path.exists(full):
+        log.warning("SRC: skipping %s: broken symbolic link (to %s)", relpath, os.readlink(full))
+        return None
+    target = os.path.realpath(full)
+    if not is_within(target, real_root):
+        raise UserError(
+            f"SRC: {relpath} is a symbolic link to {os.readlink(full)}, outside SRC; mlci never follows a "
+            "link out of the source: remove the link or --exclude it."
+        )
+    if target != real_root and excluded(relative_posix(target, real_root)):
+        raise UserError(
+            f"SRC: {relpath} is a symbolic link into {relative_posix(target, real_root)}, which the sync "
+            "excludes (.git or --exclude): remove the link or --exclude it too."
+        )
+    return target
 
-    ``skip`` holds absolute directories not to descend into (a destination that lies inside the source).
+
+def _loops_back(directory: str, root: str, target: str) -> bool:
+    """True when ``target`` is ``directory`` or one of its parents up to ``root`` (walking it never ends)."""
+    parts = Path(os.path.relpath(directory, root)).parts
+    ancestors = {os.path.realpath(os.path.join(root, *parts[:depth])) for depth in range(len(parts) + 1)}
+    return target in ancestors
+
+
+def walk_files(root: str, excluded: Excluder, *, follow_links: bool = False) -> list[SourceFile]:
+    """Every regular file under ``root``, minus exclusions, sorted by directory then name.
+
+    With ``follow_links`` (a source tree), symbolic links are followed as ``aws s3 sync`` does, within
+    bounds: a link out of ``root`` or into an excluded path is a UserError naming it; a broken link and a
+    directory link back up its own path are skipped with a warning. Without it (a destination), links are
+    left alone.
     """
-    skipped = {os.path.abspath(path) for path in skip}
+    real_root = os.path.realpath(root)
     found: list[SourceFile] = []
-    for directory, subdirs, names in os.walk(root):
+    for directory, subdirs, names in os.walk(root, followlinks=follow_links):
         kept = []
         for name in sorted(subdirs):
             full = os.path.join(directory, name)
-            if os.path.abspath(full) not in skipped and not excluded(relative_posix(full, root)):
-                kept.append(name)
+            relpath = relative_posix(full, root)
+            if excluded(relpath) or (os.path.islink(full) and not follow_links):
+                continue
+            if os.path.islink(full):
+                target = _link_target(full, relpath, real_root, excluded)
+                if target is None:
+                    continue
+                if _loops_back(directory, root, target):
+                    log.warning("SRC: skipping %s: a directory link back up its own path", relpath)
+                    continue
+            kept.append(name)
         subdirs[:] = kept
         for name in sorted(names):
             full = os.path.join(directory, name)
             relpath = relative_posix(full, root)
-            if excluded(relpath) or not os.path.isfile(full):
+            if excluded(relpath) or (os.path.islink(full) and not follow_links):
                 continue
-            found.append(SourceFile(relpath=relpath, path=full, size=os.path.getsize(full)))
+            if os.path.islink(full) and _link_target(full, relpath, real_root, excluded) is None:
+                continue
+            if os.path.isfile(full):
+                found.append(SourceFile(relpath=relpath, path=full, size=os.path.getsize(full)))
     return found
 
 
@@ -118,11 +165,9 @@ def git_ignored(root: str, relpaths: Sequence[str]) -> set[str]:
     return {os.fsdecode(item) for item in out.split(b"\0") if item}
 
 
-def scan(
-    root: str, excluded: Excluder, *, respect_gitignore: bool = False, skip: Iterable[str] = ()
-) -> list[SourceFile]:
-    """The files to sync from ``root``, sorted by path; raise UserError for a name S3 cannot take."""
-    files = walk_files(root, excluded, skip=skip)
+def scan(root: str, excluded: Excluder, *, respect_gitignore: bool = False) -> list[SourceFile]:
+    """The files to sync from ``root`` (links followed within it); UserError for a name S3 cannot take."""
+    files = walk_files(root, excluded, follow_links=True)
     if respect_gitignore:
         visible = git_visible_files(root)
         files = [f for f in files if f.relpath in visible]

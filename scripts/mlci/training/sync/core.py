@@ -3,10 +3,11 @@
 The steps, whatever the destination:
 
 1. scan SRC (``.git`` and ``--exclude`` globs out, optionally what ``.gitignore`` ignores);
-2. hash every source file once, on a thread pool (:mod:`mlci.training.hashing`);
-3. list the destination (S3: ListObjectsV2 + the manifest; a directory: a walk, hashing same-size files);
-4. plan (:mod:`mlci.training.sync_plan`): upload what differs by content, delete (opt-in) what SRC lost;
-5. unless ``dry_run``: upload, delete, then write the manifest (S3) last.
+2. hash every source file once, on a thread pool (:mod:`mlci.training.sync.hashing`);
+3. list the destination (S3: ListObjectsV2, S3's checksums where ETags fall short; a directory: a walk,
+   hashing same-size files);
+4. plan (:mod:`mlci.training.sync.plan`): upload what differs by content, delete (opt-in) what SRC lost;
+5. unless ``dry_run``: upload (S3 computes and keeps each object's SHA-256), then delete.
 
 Failures of single files do not stop the others: the result lists them and the command exits 1. As nothing
 is recorded for a file that did not arrive, the next run uploads exactly what is still missing.
@@ -23,12 +24,13 @@ from typing import Protocol
 
 from mlci.errors import UserError
 from mlci.training import aws
-from mlci.training.hashing import DEFAULT_PART_SIZE, default_workers, digest_file, parallel_map
-from mlci.training.progress import Progress
+from mlci.training.path_safety import check_in_workspace
 from mlci.training.s3uri import S3Location, is_s3_uri
-from mlci.training.source_tree import Excluder, SourceFile, git_ignored, scan
-from mlci.training.sync_plan import LocalEntry, RemoteEntry, SyncPlan, Upload, plan_sync
-from mlci.training.sync_result import SyncResult, TransferReport
+from mlci.training.sync.hashing import DEFAULT_PART_SIZE, Digest, default_workers, digest_file, parallel_map
+from mlci.training.sync.plan import LocalEntry, RemoteEntry, Upload, plan_sync
+from mlci.training.sync.progress import Progress
+from mlci.training.sync.result import SyncResult, TransferReport
+from mlci.training.sync.source_tree import Excluder, SourceFile, git_ignored, scan
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +42,13 @@ class Destination(Protocol):
 
     def check_source(self, source: str) -> None: ...
 
-    def inside(self, source: str) -> list[str]: ...
-
-    def remote_entries(self, local_sizes: Mapping[str, int]) -> list[RemoteEntry]: ...
+    def remote_entries(self, local: Mapping[str, Digest]) -> list[RemoteEntry]: ...
 
     def upload(self, uploads: Sequence[Upload], progress: Progress) -> TransferReport: ...
 
     def delete(self, entries: Sequence[RemoteEntry], progress: Progress) -> TransferReport: ...
 
-    def finish(self, plan: SyncPlan, remote: Sequence[RemoteEntry], uploaded: Sequence[str]) -> None: ...
+    def finish(self) -> None: ...
 
 
 @dataclass
@@ -68,7 +68,7 @@ class SyncOptions:
 def open_destination(dest: str, options: SyncOptions) -> Destination:
     """An S3 prefix for ``s3://...``, else a local directory."""
     if is_s3_uri(dest):
-        from mlci.training.sync_s3 import S3Destination
+        from mlci.training.sync.s3 import S3Destination
 
         location = S3Location.parse(dest, "DEST")
         return S3Destination(
@@ -79,7 +79,7 @@ def open_destination(dest: str, options: SyncOptions) -> Destination:
         )
     if "://" in dest:
         raise UserError(f"DEST {dest}: unsupported scheme; pass s3://BUCKET/PREFIX or a local directory.")
-    from mlci.training.sync_local import LocalDestination
+    from mlci.training.sync.local import LocalDestination
 
     return LocalDestination(dest)
 
@@ -115,14 +115,13 @@ def sync(source: str, dest: str, options: SyncOptions) -> SyncResult:
     started = time.monotonic()
     if not os.path.isdir(source):
         raise UserError(f"SRC {source}: not a directory; pass the directory to sync.")
+    check_in_workspace(source, "SRC")
     destination = open_destination(dest, options)
     destination.check_source(source)
     excluded = Excluder([*options.excludes, *destination.reserved_names])
-    files = scan(
-        source, excluded, respect_gitignore=options.respect_gitignore, skip=destination.inside(source)
-    )
+    files = scan(source, excluded, respect_gitignore=options.respect_gitignore)
     local = hash_sources(files, options.part_size)
-    remote = destination.remote_entries({entry.relpath: entry.size for entry in local})
+    remote = destination.remote_entries({entry.relpath: entry.digest for entry in local})
     protected = _protection(source, excluded, options, remote, {entry.relpath for entry in local})
     plan = plan_sync(local, remote, delete=options.delete, protected=protected)
     log.info(
@@ -142,12 +141,17 @@ def sync(source: str, dest: str, options: SyncOptions) -> SyncResult:
             plan.upload_bytes,
             interval=options.progress_interval,
         )
-        uploads = destination.upload(plan.uploads, progress) if plan.uploads else TransferReport()
-        deletes = destination.delete(plan.deletes, progress) if plan.deletes else TransferReport()
+        uploads, deletes = TransferReport(), TransferReport()
+        if plan.uploads or plan.deletes:
+            try:  # each destination joins its workers before it returns, so this line is the last one
+                uploads = destination.upload(plan.uploads, progress) if plan.uploads else uploads
+                deletes = destination.delete(plan.deletes, progress) if plan.deletes else deletes
+            finally:
+                progress.finish()
         result.uploaded, result.deleted = uploads.done, deletes.done
         result.failed = uploads.failed + deletes.failed
         result.bytes_uploaded = uploads.bytes
-        destination.finish(plan, remote, uploads.done)
+        destination.finish()
         setup_errors = [f.setup_error for f in result.failed if f.setup_error is not None]
         if setup_errors:
             total = len(plan.uploads) + len(plan.deletes)
