@@ -66,6 +66,8 @@ class Project:
     args: list[str] = field(default_factory=list)
     in_git: bool = False
     sources: list[Source] = field(default_factory=list)
+    #: with --changed-since: the changed files, relative to the root (None: check every file)
+    changed: set[str] | None = None
 
     def path(self, rel: str) -> Path:
         return self.root / rel
@@ -181,7 +183,8 @@ def discover(project: Project) -> list[Source]:
 
 
 def changed_since(project: Project, ref: str) -> set[str]:
-    """Files (relative to the root) that differ from where ``ref`` and HEAD diverged, plus untracked ones."""
+    """Files that differ from where ``ref`` and HEAD diverged, plus untracked ones, relative to the project
+    root: a changed file outside the project (a configuration file above it) starts with ``../``."""
     if not project.in_git:
         raise UserError(
             f"--changed-since {ref}: {project.root} is not in a git work tree; drop the option or run it "
@@ -198,8 +201,13 @@ def changed_since(project: Project, ref: str) -> set[str]:
             f"--changed-since {ref}: no common ancestor with HEAD (a shallow clone?); fetch the history with "
             "actions/checkout fetch-depth: 0."
         )
-    diff = git(project.root, "diff", "--name-only", "-z", "--relative", base.stdout.strip(), "--")
-    if diff.returncode != 0:
-        raise UserError(f"--changed-since {ref}: git diff failed: {diff.stderr.strip()}")
-    changed = {name for name in diff.stdout.split("\0") if name}
+    top = git(project.root, "rev-parse", "--show-toplevel")
+    diff = git(project.root, "diff", "--name-only", "-z", base.stdout.strip(), "--")
+    if diff.returncode != 0 or top.returncode != 0:
+        raise UserError(f"--changed-since {ref}: git diff failed: {(diff.stderr or top.stderr).strip()}")
+    toplevel = Path(top.stdout.strip())
+    root = Path(os.path.realpath(project.root))
+    changed = {
+        Path(os.path.relpath(toplevel / name, root)).as_posix() for name in diff.stdout.split("\0") if name
+    }
     return changed | {source.rel for source in project.sources if not source.tracked}

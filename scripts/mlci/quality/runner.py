@@ -174,7 +174,7 @@ def _plan(
     keys: dict[str, str] = {}
     results: dict[str, list[Finding]] = {}
     misses: list[Source] = []
-    for source in linter.select(sources):
+    for source in sources:
         key = entry_key(linter.name, fingerprint, config, source.rel, digests.of(linter.root / source.rel))
         keys[source.rel] = key
         stored = cache.get(key)
@@ -214,7 +214,7 @@ def apply_fixes(projects: list[Project], checks: Sequence[str]) -> dict[str, int
     for project in projects:
         for tool in fixed:
             linter = LINTER_CLASSES[tool](project)
-            files = linter.select(project.sources)
+            files = sources_for(linter, project)
             if not files:
                 continue
             run = execute(linter.name, linter.fix_argv(files), project.root)
@@ -302,14 +302,25 @@ def _pytest_action(
     return action
 
 
+def sources_for(linter: Linter, project: Project) -> list[Source]:
+    """The files the linter checks: with --changed-since only the changed ones, unless a file the linter
+    reads (its configuration, its plugins) changed, which can change the verdict on every file."""
+    candidates = project.sources
+    changed = project.changed
+    if changed is not None and not any(
+        linter.reads(Path(os.path.normpath(project.root / rel))) for rel in changed
+    ):
+        candidates = [source for source in candidates if source.rel in changed]
+    return linter.select(candidates)
+
+
 def _projects(paths: Sequence[str], options: Options, cwd: Path) -> list[Project]:
-    """The projects of the PATHs, each with its candidate files (only the changed ones with changed_since)."""
+    """The projects of the PATHs, each with its candidate files (and the changed ones with changed_since)."""
     projects = group_paths(paths or ["."], cwd)
     for project in projects:
         discover(project)
         if options.changed_since:
-            changed = changed_since(project, options.changed_since)
-            project.sources = [source for source in project.sources if source.rel in changed]
+            project.changed = changed_since(project, options.changed_since)
     return projects
 
 
@@ -322,9 +333,8 @@ def _lint_jobs(projects: list[Project], options: Options) -> tuple[dict[str, lis
     fingerprints = tool_fingerprints({tool: LINTER_CLASSES[tool].plugin_groups for tool in linters})
     for tool in linters:
         for project in projects:
-            plan = _plan(
-                LINTER_CLASSES[tool](project), project.sources, fingerprints[tool], digests, options.use_cache
-            )
+            linter = LINTER_CLASSES[tool](project)
+            plan = _plan(linter, sources_for(linter, project), fingerprints[tool], digests, options.use_cache)
             plans[tool].append(plan)
             sizes = {s.rel: digests.sizes[project.root / s.rel] for s in plan.misses}
             for files in _chunks(plan.linter, plan.misses, sizes, options.jobs):

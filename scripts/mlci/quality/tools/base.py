@@ -8,10 +8,13 @@ about each file (``parse``). The runner owns caching, chunking and parallelism.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 from mlci.quality.configfiles import config_digest
@@ -65,6 +68,13 @@ class Linter:
         """Anything besides the config files that changes the tool's verdict (e.g. isort's source layout)."""
         return []
 
+    def reads(self, path: Path) -> bool:
+        """Whether ``path`` (absolute) is a file the tool reads besides the sources (a config file, a plugin):
+        with ``--changed-since``, a change to one re-checks every file."""
+        names = set(self.config_files) | ({"pyproject.toml"} if self.pyproject_tables else set())
+        places = [self.root, *self.root.parents] if self.search_parents else [self.root]
+        return path.name in names and path.parent in places
+
     def config_digest(self) -> str:
         return config_digest(
             self.root,
@@ -117,6 +127,19 @@ class Linter:
 
     def finding(self, rel: str, **fields: object) -> Finding:
         return Finding(tool=self.name, path=rel, **fields)  # type: ignore[arg-type]
+
+
+def tree_digests(directories: Iterable[Path], base: Path) -> list[tuple[str, str]]:
+    """(path relative to ``base``, sha256) of every file below the directories (a missing one adds nothing)."""
+    found: list[tuple[str, str]] = []
+    for directory in directories:
+        for dirpath, dirnames, filenames in os.walk(directory):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+            for name in sorted(filenames):
+                path = os.path.join(dirpath, name)
+                with contextlib.suppress(OSError), open(path, "rb") as handle:
+                    found.append((os.path.relpath(path, base), hashlib.sha256(handle.read()).hexdigest()))
+    return found
 
 
 def walk_components(source: Source) -> list[str]:
