@@ -199,7 +199,7 @@ def test_two_projects_each_with_its_own_configuration(
     [
         (
             ["--checks", "flake8,pylint"],
-            "unknown check 'pylint'; choose from flake8,black,isort,bandit,pytest",
+            "unknown check 'pylint'; choose from flake8,black,isort,bandit,ruff,ruff-format,pytest",
         ),
         (["no/such/dir"], "PATH no/such/dir: no such file or directory"),
         (["--bandit-severity", "critical"], "argument --bandit-severity: invalid choice: 'critical'"),

@@ -55,8 +55,8 @@ def mlci_digest() -> str:
     return digest.hexdigest()
 
 
-def tool_fingerprints(tools: dict[str, Iterable[str]]) -> dict[str, str]:
-    """Per tool (distribution name -> its plugins' entry point groups): a digest of its version, the
+def tool_fingerprints(tools: dict[str, tuple[str, Iterable[str]]]) -> dict[str, str]:
+    """Per tool (name -> its distribution, its plugins' entry point groups): a digest of its version, the
     versions of the distributions that plug into it, Python's version and mlci's quality code."""
     every = metadata.entry_points()
     versions: dict[int, str] = {}  # one metadata parse per distribution, however many plugins it has
@@ -70,8 +70,8 @@ def tool_fingerprints(tools: dict[str, Iterable[str]]) -> dict[str, str]:
         return versions[id(dist)]
 
     fingerprints = {}
-    for tool, groups in tools.items():
-        parts = [f"{tool}=={metadata.version(tool)}", sys.version, mlci_digest()]
+    for tool, (distribution, groups) in tools.items():
+        parts = [tool, f"{distribution}=={metadata.version(distribution)}", sys.version, mlci_digest()]
         for group in sorted(set(groups)):
             parts += sorted(f"{group}:{ep.name}={ep.value}@{dist_of(ep)}" for ep in every.select(group=group))
         fingerprints[tool] = hashlib.sha256("\n".join(parts).encode()).hexdigest()

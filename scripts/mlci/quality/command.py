@@ -12,15 +12,18 @@ from typing import Any
 from mlci import gha
 from mlci.errors import UserError
 from mlci.options import add_report_option, csv_list, non_negative_float, positive_int
-from mlci.quality.model import ALL_CHECKS, LINTERS, Finding, QualityResult, ToolResult
+from mlci.quality.model import Finding, QualityResult, ToolResult
+from mlci.quality.tools import ALL_CHECKS, DEFAULT_CHECKS
 
-HELP = "Run flake8, black, isort, bandit and pytest on a Python project, with annotations and a summary."
+HELP = (
+    "Run flake8, black, isort, bandit, ruff and pytest on a Python project, with annotations and a summary."
+)
 LEVELS = ("low", "medium", "high")
 MAX_SUMMARY_FINDINGS = 50
 
 
 def checks_list(text: str) -> list[str]:
-    """``--checks``: a comma-separated subset of flake8,black,isort,bandit,pytest."""
+    """``--checks``: a comma-separated subset of ALL_CHECKS."""
     checks = csv_list(text)
     unknown = [check for check in checks if check not in ALL_CHECKS]
     if unknown or not checks:
@@ -51,10 +54,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--checks",
         type=checks_list,
-        default=list(LINTERS),
+        default=list(DEFAULT_CHECKS),
         metavar="LIST",
-        help=f"Comma-separated checks among {','.join(ALL_CHECKS)}. Default: {','.join(LINTERS)} "
-        "(pytest only when named).",
+        help=f"Comma-separated checks among {','.join(ALL_CHECKS)}. Default: {','.join(DEFAULT_CHECKS)} "
+        "(the others only when named).",
     )
     parser.add_argument(
         "--bandit-severity",
@@ -77,7 +80,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fix",
         action="store_true",
-        help="Apply isort and black to the files in place first, then check. Default: off.",
+        help="Apply the fixers among the checks (isort and ruff's safe fixes, then black and ruff format) to "
+        "the files in place first, then check. Default: off.",
     )
     parser.add_argument(
         "--no-cache",
@@ -135,13 +139,14 @@ def _display(path: str | None, base: str) -> str | None:
 
 
 def _annotation(finding: Finding, base: str) -> gha.Annotation:
+    notebook = finding.cell is not None  # GitHub's lines are the JSON file's, ruff's are the cell's
     return gha.Annotation(
-        message=finding.message,
+        message=f"{finding.where}: {finding.message}" if notebook else finding.message,
         level=finding.level,
         title=finding.title,
         file=_display(finding.path, base),
-        line=finding.line,
-        col=finding.col,
+        line=None if notebook else finding.line,
+        col=None if notebook else finding.col,
     )
 
 
@@ -213,7 +218,7 @@ def _summary_markdown(quality: QualityResult, base: str) -> str:
             parts.append(f"**{result.tool} did not run:** {gha.md_escape(result.error)}")
         if result.below_threshold:
             parts.append(
-                f"{result.below_threshold} bandit finding(s) below the severity/confidence thresholds."
+                f"{result.below_threshold} {result.tool} finding(s) below the severity/confidence thresholds."
             )
         summary = result.pytest
         if summary is not None:
@@ -227,7 +232,7 @@ def _summary_markdown(quality: QualityResult, base: str) -> str:
     failures = [f for r in quality.tools for f in r.failures]
     if failures:
         rows = [
-            [f"{_display(f.path, base)}:{f.line or ''}", f.title, f.message]
+            [f"{_display(f.path, base)}:{f.where}", f.title, f.message]
             for f in failures[:MAX_SUMMARY_FINDINGS]
         ]
         more = len(failures) - MAX_SUMMARY_FINDINGS
@@ -251,9 +256,8 @@ def report_data(quality: QualityResult, base: str) -> dict[str, Any]:
             "files_cached": r.files_cached,
             "seconds": round(r.seconds, 3),
             "error": r.error,
+            "below_threshold": r.below_threshold,
         }
-        if r.tool == "bandit":
-            entry["below_threshold"] = r.below_threshold
         if r.pytest is not None:
             entry["pytest"] = {k: v for k, v in asdict(r.pytest).items() if k != "output"}
         tools.append(entry)

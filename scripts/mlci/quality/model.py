@@ -11,9 +11,6 @@ from typing import Any, Literal
 Status = Literal["passed", "failed", "error", "skipped"]
 Level = Literal["error", "warning"]
 
-LINTERS = ("flake8", "black", "isort", "bandit")
-ALL_CHECKS = (*LINTERS, "pytest")
-
 #: pytest's exit code when it collected no tests (pytest.ExitCode.NO_TESTS_COLLECTED).
 PYTEST_NO_TESTS = 5
 
@@ -27,7 +24,8 @@ class Finding:
 
     ``path`` is relative to the project root while a tool parses its output; the runner turns it into an
     absolute path. ``level`` is "warning" for what a tool reports without failing (bandit's skipped files).
-    ``detail`` holds the diff black and isort would apply.
+    ``detail`` holds the diff a formatter would apply. ``cell`` is the notebook cell (``line`` is then the
+    line in that cell), as ruff reports it.
     """
 
     tool: str
@@ -40,6 +38,13 @@ class Finding:
     confidence: str | None = None
     detail: str | None = None
     level: Level = "error"
+    cell: int | None = None
+
+    @property
+    def where(self) -> str:
+        """``line``, or ``cell N, line L`` in a notebook."""
+        line = "" if self.line is None else str(self.line)
+        return f"cell {self.cell}, line {line}" if self.cell is not None else line
 
     @property
     def title(self) -> str:

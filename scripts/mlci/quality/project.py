@@ -24,7 +24,7 @@ from mlci.errors import UserError
 
 log = logging.getLogger(__name__)
 
-CONFIG_MARKERS = ("pyproject.toml", "setup.cfg", "tox.ini", ".flake8", ".isort.cfg", ".bandit")
+CONFIG_MARKERS = ("pyproject.toml", "setup.cfg", "tox.ini", ".flake8", ".isort.cfg", ".bandit", "ruff.toml", ".ruff.toml")
 SKIP_DIRS = frozenset(
     {
         ".git",
@@ -46,7 +46,7 @@ SKIP_DIRS = frozenset(
     }
 )
 #: Extensions some tool checks by default; files without an extension may be scripts with a Python shebang.
-SOURCE_EXTENSIONS = frozenset({".py", ".pyi", ".pyw", ".pyx", ".pxd"})
+SOURCE_EXTENSIONS = frozenset({".py", ".pyi", ".pyw", ".pyx", ".pxd", ".ipynb"})
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,8 @@ class Project:
     args: list[str] = field(default_factory=list)
     in_git: bool = False
     sources: list[Source] = field(default_factory=list)
+    #: configuration files under the PATHs (by the names discover() was given), relative to the root
+    config_files: list[str] = field(default_factory=list)
     #: with --changed-since: the changed files, relative to the root (None: check every file)
     changed: set[str] | None = None
 
@@ -159,8 +161,9 @@ def _walk(project: Project) -> list[tuple[str, bool]]:
     return found
 
 
-def discover(project: Project) -> list[Source]:
-    """Fill ``project.sources`` with the candidate files under its PATH arguments."""
+def discover(project: Project, config_names: Iterable[str] = ()) -> list[Source]:
+    """Fill ``project.sources`` with the candidate files under its PATH arguments (and
+    ``project.config_files`` with the files there named like one of ``config_names``)."""
     project.in_git = in_git_work_tree(project.root)
     if project.in_git:
         tracked = [(rel, True) for rel in _git_files(project, "--cached")]
@@ -176,6 +179,8 @@ def discover(project: Project) -> list[Source]:
             continue
         sources[rel] = Source(rel=rel, walk_from=_walk_from(rel, project.args), tracked=is_tracked)
     project.sources = sorted(sources.values(), key=lambda source: source.rel)
+    names = frozenset(config_names)
+    project.config_files = sorted({rel for rel, _ in found if rel.rsplit("/", 1)[-1] in names})
     log.debug(
         "%s: %d candidate files (%s)", project.root, len(project.sources), "git" if project.in_git else "walk"
     )

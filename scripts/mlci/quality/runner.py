@@ -24,15 +24,18 @@ from pathlib import Path
 
 from mlci.errors import UserError
 from mlci.quality.cache import ResultCache, entry_key, file_digest, prune, tool_fingerprints
-from mlci.quality.model import LINTERS, Finding, PytestSummary, QualityResult, ToolResult
+from mlci.quality.model import Finding, PytestSummary, QualityResult, ToolResult
 from mlci.quality.project import Project, Source, changed_since, discover, group_paths
 from mlci.quality.pytest_run import run_pytest
-from mlci.quality.tools import LINTER_CLASSES, Linter, ToolFailed, ToolRun
-from mlci.quality.tools.bandit import passes_thresholds
+from mlci.quality.tools import DEFAULT_CHECKS, TOOLS, Linter, ToolFailed, ToolRun
 
 log = logging.getLogger(__name__)
 
 MAX_FILES_PER_CHUNK = 400
+#: Every file name a tool reads its configuration from (with --changed-since, listed with the sources).
+CONFIG_NAMES = frozenset(
+    {"pyproject.toml", ".pre-commit-config.yaml", *(name for tool in TOOLS.values() for name in tool.config_files)}
+)
 REQUIREMENTS = Path(__file__).resolve().parents[3] / "requirements" / "quality.txt"
 _SCRIPTS_DIR = str(Path(__file__).resolve().parents[2])
 
@@ -41,7 +44,7 @@ _SCRIPTS_DIR = str(Path(__file__).resolve().parents[2])
 class Options:
     """What ``mlci quality`` was asked to do."""
 
-    checks: Sequence[str] = LINTERS
+    checks: Sequence[str] = DEFAULT_CHECKS
     bandit_severity: str = "low"
     bandit_confidence: str = "low"
     changed_since: str | None = None
@@ -118,10 +121,10 @@ def execute(module: str, argv: Sequence[str], cwd: Path, extra_env: dict[str, st
 
 def require_tools(options: Options) -> None:
     """Fail with one line when a tool the run needs is not installed in this Python."""
-    needed = list(options.checks)
+    needed = [TOOLS[check].module if check in TOOLS else check for check in options.checks]
     if "pytest" in options.checks and (options.cov or options.cov_fail_under is not None):
         needed.append("pytest_cov")
-    for module in needed:
+    for module in dict.fromkeys(needed):
         if importlib.util.find_spec(module) is None:
             name = module.replace("_", "-")
             raise UserError(
@@ -188,7 +191,7 @@ def _plan(
 def _lint_action(plan: _Plan, files: list[Source]) -> Callable[[], None]:
     def action() -> None:
         linter = plan.linter
-        run = execute(linter.name, linter.check_argv(files), linter.root)
+        run = execute(linter.module, linter.check_argv(files), linter.root)
         try:
             found = linter.parse(files, run)
         except ToolFailed as exc:
@@ -204,21 +207,25 @@ def _lint_action(plan: _Plan, files: list[Source]) -> Callable[[], None]:
 # --------------------------------------------------------------------------------------------- fixing
 
 
-def _count_lines(text: str, prefix: str) -> int:
-    return sum(1 for line in text.splitlines() if line.startswith(prefix))
-
-
 def apply_fixes(projects: list[Project], checks: Sequence[str]) -> dict[str, int]:
-    """Run isort, then black, in place on the files each would check; how many files each changed."""
-    fixed = {tool: 0 for tool in ("isort", "black") if tool in checks}
+    """Run the fixers among the checks in place on the files each would check, by stage (import sorters
+    before formatters); how many files each changed (by content)."""
+    fixers = sorted(
+        (check for check in checks if check in TOOLS and TOOLS[check].fix_stage is not None),
+        key=lambda check: (TOOLS[check].fix_stage, checks.index(check)),
+    )
+    fixed = {tool: 0 for tool in fixers}
     for project in projects:
-        for tool in fixed:
-            linter = LINTER_CLASSES[tool](project)
+        for tool in fixers:
+            linter = TOOLS[tool](project)
             files = sources_for(linter, project)
             if not files:
                 continue
-            run = execute(linter.name, linter.fix_argv(files), project.root)
-            fixed[tool] += _count_lines(run.stdout, "Fixing ") + _count_lines(run.stderr, "reformatted ")
+            before = {source.rel: file_digest(project.root / source.rel) for source in files}
+            run = execute(linter.module, linter.fix_argv(files), project.root)
+            if run.returncode != 0:
+                log.warning("%s --fix: %s", tool, run.failure(tool).args[0])
+            fixed[tool] += sum(file_digest(project.root / rel) != digest for rel, digest in before.items())
     return fixed
 
 
@@ -231,8 +238,9 @@ def _span(jobs: list[_Job], tool: str) -> float:
     return max(end for _, end in spans) - min(start for start, _ in spans) if spans else 0.0
 
 
-def _collect(tool: str, plans: list[_Plan], seconds: float, keep: Callable[[Finding], bool]) -> ToolResult:
-    """One linter's result over every project; findings ``keep`` rejects count as below the threshold."""
+def _collect(tool: str, plans: list[_Plan], seconds: float, options: Options) -> ToolResult:
+    """One linter's result over every project; error findings the linter does not count (below the
+    thresholds the options set) are only counted."""
     result = ToolResult(tool=tool, seconds=seconds + sum(plan.seconds for plan in plans))
     for plan in plans:
         result.files_checked += len(plan.misses)
@@ -241,7 +249,7 @@ def _collect(tool: str, plans: list[_Plan], seconds: float, keep: Callable[[Find
             result.error = f"{plan.error} (in {plan.linter.root})" if len(plans) > 1 else plan.error
         for rel in sorted(plan.results):
             for finding in plan.results[rel]:
-                if keep(finding):
+                if finding.level != "error" or plan.linter.counts(finding, options):
                     result.findings.append(replace(finding, path=str(plan.linter.root / rel)))
                 else:
                     result.below_threshold += 1
@@ -318,7 +326,7 @@ def _projects(paths: Sequence[str], options: Options, cwd: Path) -> list[Project
     """The projects of the PATHs, each with its candidate files (and the changed ones with changed_since)."""
     projects = group_paths(paths or ["."], cwd)
     for project in projects:
-        discover(project)
+        discover(project, CONFIG_NAMES)
         if options.changed_since:
             project.changed = changed_since(project, options.changed_since)
     return projects
@@ -326,14 +334,14 @@ def _projects(paths: Sequence[str], options: Options, cwd: Path) -> list[Project
 
 def _lint_jobs(projects: list[Project], options: Options) -> tuple[dict[str, list[_Plan]], list[_Job]]:
     """Per linter, what the cache served in each project; and the chunks left to run."""
-    linters = [tool for tool in options.checks if tool in LINTER_CLASSES]
+    linters = [tool for tool in options.checks if tool in TOOLS]
     digests = _Digests()
     plans: dict[str, list[_Plan]] = {tool: [] for tool in linters}
     jobs: list[_Job] = []
-    fingerprints = tool_fingerprints({tool: LINTER_CLASSES[tool].plugin_groups for tool in linters})
+    fingerprints = tool_fingerprints({tool: (TOOLS[tool].distribution, TOOLS[tool].plugin_groups) for tool in linters})
     for tool in linters:
         for project in projects:
-            linter = LINTER_CLASSES[tool](project)
+            linter = TOOLS[tool](project)
             plan = _plan(linter, sources_for(linter, project), fingerprints[tool], digests, options.use_cache)
             plans[tool].append(plan)
             sizes = {s.rel: digests.sizes[project.root / s.rel] for s in plan.misses}
@@ -375,16 +383,11 @@ def run_quality(paths: Sequence[str], options: Options, cwd: Path | None = None)
     if options.use_cache:
         prune()
 
-    def keep(finding: Finding) -> bool:
-        if finding.tool != "bandit" or finding.level != "error":
-            return True
-        return passes_thresholds(finding, options.bandit_severity, options.bandit_confidence)
-
     results = [
         (
             _pytest_result(summaries, pytest_errors, _span(jobs, tool))
             if tool == "pytest"
-            else _collect(tool, plans[tool], _span(jobs, tool), keep)
+            else _collect(tool, plans[tool], _span(jobs, tool), options)
         )
         for tool in options.checks
     ]

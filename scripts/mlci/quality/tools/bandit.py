@@ -15,13 +15,16 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlci.errors import UserError
 from mlci.quality.configfiles import load_toml, read_ini, toml_table
 from mlci.quality.model import BANDIT_RANKS, Finding
 from mlci.quality.project import Project, Source
 from mlci.quality.tools.base import Linter, ToolRun, walk_components
+
+if TYPE_CHECKING:
+    from mlci.quality.runner import Options
 
 DEFAULT_EXCLUDE = (".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox", ".eggs", "*.egg")
 YAML_CONFIGS = ("bandit.yaml", "bandit.yml", ".bandit.yaml", ".bandit.yml")
@@ -94,6 +97,9 @@ class Bandit(Linter):
 
     def arg(self, source: Source) -> str:
         return walk_components(source)[-1]
+
+    def counts(self, finding: Finding, options: Options) -> bool:
+        return passes_thresholds(finding, options.bandit_severity, options.bandit_confidence)
 
     def selects(self, source: Source) -> bool:
         path = self.arg(source)

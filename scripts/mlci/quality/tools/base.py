@@ -1,9 +1,14 @@
 """What every linter adapter provides, and the helpers they share.
 
-An adapter is built per project (its constructor reads the tool's configuration) and answers four questions:
-which candidate files the tool would check when run by hand on the PATHs (``selects``), what configuration it
-reads (``config_digest``), how to run it on an explicit file list (``check_argv``), and what its output says
-about each file (``parse``). The runner owns caching, chunking and parallelism.
+A tool is one module in this package with one :class:`Linter` subclass, registered once in
+``mlci.quality.tools.TOOLS``. Its class attributes say how it runs (``module``, ``distribution`` for its
+version, ``plugin_groups`` for its plugins' versions, whether it is a default check, whether and in which
+stage ``--fix`` applies it). An adapter is built per project (its constructor reads the tool's
+configuration) and answers: which candidate files the tool would check when run by hand on the PATHs
+(``selects``), which files it reads besides them (``config_digest``, ``reads``: cache key and
+``--changed-since``), how to run it on an explicit file list (``check_argv``, ``fix_argv``), what its output
+says about each file (``parse``) and which findings fail the gate (``counts``). The runner owns caching,
+chunking and parallelism.
 """
 
 from __future__ import annotations
@@ -15,11 +20,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from mlci.quality.configfiles import config_digest
 from mlci.quality.model import Finding
 from mlci.quality.project import Project, Source
+
+if TYPE_CHECKING:
+    from mlci.quality.runner import Options
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -49,9 +57,15 @@ class ToolRun:
 
 
 class Linter:
-    """Base class of the flake8, black, isort and bandit adapters."""
+    """Base class of the tool adapters."""
 
-    name: ClassVar[str]  # also its module (python -m <name>) and its distribution
+    name: ClassVar[str]  #: the check's name in --checks and in reports
+    module: ClassVar[str]  #: python -m <module> (default: the name)
+    distribution: ClassVar[str]  #: whose version is the tool's (default: the name)
+    #: among the checks run when --checks is not given
+    default: ClassVar[bool] = True
+    #: None: --fix does not apply it; else fixers run by stage (import sorters 0 before formatters 1)
+    fix_stage: ClassVar[int | None] = None
     plugin_groups: ClassVar[tuple[str, ...]] = ()
     config_files: ClassVar[tuple[str, ...]] = ()
     pyproject_tables: ClassVar[tuple[str, ...]] = ()
@@ -60,8 +74,15 @@ class Linter:
     cost_per_kib: ClassVar[float] = 0.003
     startup: ClassVar[float] = 0.2
 
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__:
+            cls.module = cls.__dict__.get("module", cls.name)
+            cls.distribution = cls.__dict__.get("distribution", cls.module)
+
     def __init__(self, project: Project) -> None:
         self.root = project.root
+        self.project = project
 
     # ---- what the tool reads
     def config_extra(self) -> list[str]:
@@ -106,6 +127,10 @@ class Linter:
     def parse(self, files: Sequence[Source], run: ToolRun) -> dict[str, list[Finding]]:
         """Findings per file (``Source.rel``), one entry for every file of the run, empty when clean."""
         raise NotImplementedError
+
+    def counts(self, finding: Finding, options: Options) -> bool:
+        """Whether an error finding fails the gate (False: below the thresholds the options set)."""
+        return True
 
     # ---- helpers
     def index(self, files: Iterable[Source]) -> dict[str, str]:

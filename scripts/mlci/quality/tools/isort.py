@@ -88,6 +88,7 @@ def layout(
 
 class Isort(Linter):
     name = "isort"
+    fix_stage = 0
     plugin_groups = ("isort.sort_function", "isort.literal_sort_type")
     config_files = (".isort.cfg", "setup.cfg", "tox.ini", ".editorconfig")
     pyproject_tables = ("tool.isort",)
