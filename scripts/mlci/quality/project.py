@@ -24,7 +24,16 @@ from mlci.errors import UserError
 
 log = logging.getLogger(__name__)
 
-CONFIG_MARKERS = ("pyproject.toml", "setup.cfg", "tox.ini", ".flake8", ".isort.cfg", ".bandit", "ruff.toml", ".ruff.toml")
+CONFIG_MARKERS = (
+    "pyproject.toml",
+    "setup.cfg",
+    "tox.ini",
+    ".flake8",
+    ".isort.cfg",
+    ".bandit",
+    "ruff.toml",
+    ".ruff.toml",
+)
 SKIP_DIRS = frozenset(
     {
         ".git",

@@ -34,7 +34,11 @@ log = logging.getLogger(__name__)
 MAX_FILES_PER_CHUNK = 400
 #: Every file name a tool reads its configuration from (with --changed-since, listed with the sources).
 CONFIG_NAMES = frozenset(
-    {"pyproject.toml", ".pre-commit-config.yaml", *(name for tool in TOOLS.values() for name in tool.config_files)}
+    {
+        "pyproject.toml",
+        ".pre-commit-config.yaml",
+        *(name for tool in TOOLS.values() for name in tool.config_files),
+    }
 )
 REQUIREMENTS = Path(__file__).resolve().parents[3] / "requirements" / "quality.txt"
 _SCRIPTS_DIR = str(Path(__file__).resolve().parents[2])
@@ -338,7 +342,9 @@ def _lint_jobs(projects: list[Project], options: Options) -> tuple[dict[str, lis
     digests = _Digests()
     plans: dict[str, list[_Plan]] = {tool: [] for tool in linters}
     jobs: list[_Job] = []
-    fingerprints = tool_fingerprints({tool: (TOOLS[tool].distribution, TOOLS[tool].plugin_groups) for tool in linters})
+    fingerprints = tool_fingerprints(
+        {tool: (TOOLS[tool].distribution, TOOLS[tool].plugin_groups) for tool in linters}
+    )
     for tool in linters:
         for project in projects:
             linter = TOOLS[tool](project)

@@ -14,7 +14,9 @@ from mlci.quality.tools.isort import Isort
 from mlci.quality.tools.ruff import Ruff, RuffFormat
 
 #: Every linter by its check name, in report order.
-TOOLS: dict[str, type[Linter]] = {tool.name: tool for tool in (Flake8, Black, Isort, Bandit, Ruff, RuffFormat)}
+TOOLS: dict[str, type[Linter]] = {
+    tool.name: tool for tool in (Flake8, Black, Isort, Bandit, Ruff, RuffFormat)
+}
 #: The checks run when --checks is not given.
 DEFAULT_CHECKS = tuple(name for name, tool in TOOLS.items() if tool.default)
 #: Everything --checks accepts.

@@ -77,8 +77,10 @@ class Linter:
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         if "name" in cls.__dict__:
-            cls.module = cls.__dict__.get("module", cls.name)
-            cls.distribution = cls.__dict__.get("distribution", cls.module)
+            if not hasattr(cls, "module"):
+                cls.module = cls.name
+            if not hasattr(cls, "distribution"):
+                cls.distribution = cls.module
 
     def __init__(self, project: Project) -> None:
         self.root = project.root
@@ -155,7 +157,7 @@ class Linter:
 
 
 def tree_digests(directories: Iterable[Path], base: Path) -> list[tuple[str, str]]:
-    """(path relative to ``base``, sha256) of every file below the directories (a missing one adds nothing)."""
+    """(path relative to ``base``, sha256) of each file below the directories (a missing one adds nothing)."""
     found: list[tuple[str, str]] = []
     for directory in directories:
         for dirpath, dirnames, filenames in os.walk(directory):

@@ -78,7 +78,9 @@ class Flake8(Linter):
         self.plugin_dirs: list[Path] = []
         if config is not None and parser is not None and "flake8:local-plugins" in parser:
             paths = parser["flake8:local-plugins"].get("paths", "")
-            self.plugin_dirs = [Path(os.path.normpath(config.parent / p)) for p in _patterns(paths, config.parent)]
+            self.plugin_dirs = [
+                Path(os.path.normpath(config.parent / p)) for p in _patterns(paths, config.parent)
+            ]
         if config is not None and parser is not None and "flake8" in parser:
             options = {key.replace("_", "-"): value for key, value in parser["flake8"].items()}
             if "exclude" in options:

@@ -22,16 +22,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from mlci.errors import UserError
 from mlci.quality.configfiles import load_toml, toml_table
 from mlci.quality.diffs import first_changed_line, split_file_diffs
 from mlci.quality.model import Finding
 from mlci.quality.project import Source
-from mlci.errors import UserError
 from mlci.quality.tools.base import Linter, ToolRun
 
 CONFIG_FILES = ("ruff.toml", ".ruff.toml")
-_PARSE_ERROR = re.compile(r"^error: Failed to parse (?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$")
-FORMAT_MESSAGE = "ruff format would reformat this file (the diff is in the log); run ruff format, or mlci quality --fix"
+_PARSE_ERROR = re.compile(
+    r"^error: Failed to parse (?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$"
+)
+FORMAT_MESSAGE = (
+    "ruff format would reformat this file (the diff is in the log); run ruff format, or mlci quality --fix"
+)
 
 
 class _RuffBase(Linter):
