@@ -2,10 +2,11 @@
 
 An entry's key is the sha256 of the tool's name and fingerprint (its version, its plugins' versions, the
 Python version, and a digest of mlci's own quality code, so a parser fix reaches every cached file), the
-digest of the configuration it reads, the file's path in the project, and the file's content. mtime plays no part: a fresh checkout changes every mtime and nothing else. An entry holds the
-file's findings (possibly none). Entries live under ``$XDG_CACHE_HOME/mlci/quality/<tool>/`` (default
-``~/.cache/mlci``), one small JSON file each, written atomically, so parallel runs and a cache restored from
-another branch are safe: a foreign entry can only ever be found under the exact inputs that produced it.
+digest of the configuration it reads, the file's path in the project, and the file's content. mtime plays no
+part: a fresh checkout changes every mtime and nothing else. An entry holds the file's findings (possibly
+none). Entries live under ``$XDG_CACHE_HOME/mlci/quality/<tool>/`` (default ``~/.cache/mlci``), one small
+JSON file each, written atomically, so parallel runs and a cache restored from another branch are safe: a
+foreign entry can only ever be found under the exact inputs that produced it.
 
 A hit refreshes the entry's mtime; at most once a day, entries unused for 30 days are deleted, so a cache
 carried from run to run (the action's ``cache`` input) does not grow without end.
