@@ -116,6 +116,7 @@ class ToolResult:
     error: str | None = None
     below_threshold: int = 0
     pytest: PytestSummary | None = None
+    version: str | None = None
 
     @property
     def failures(self) -> list[Finding]:
@@ -135,6 +136,11 @@ class QualityResult:
 
     tools: list[ToolResult]
     fixed: dict[str, int] = field(default_factory=dict)
+    #: absolute path -> the lines changed since the base (None: the whole file); None when no base is known
+    changed_lines: dict[str, set[int] | None] | None = None
+    #: what the user should know about the run itself (a PATH with nothing to check, an ignored hook arg)
+    warnings: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:

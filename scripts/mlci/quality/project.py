@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess  # nosec B404: runs git with fixed arguments, never a shell
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -196,32 +197,71 @@ def discover(project: Project, config_names: Iterable[str] = ()) -> list[Source]
     return project.sources
 
 
-def changed_since(project: Project, ref: str) -> set[str]:
-    """Files that differ from where ``ref`` and HEAD diverged, plus untracked ones, relative to the project
-    root: a changed file outside the project (a configuration file above it) starts with ``../``."""
+def _merge_base(project: Project, ref: str, option: str) -> str:
+    """The commit where ``ref`` and HEAD diverged; exit 2 naming ``option`` when there is none."""
     if not project.in_git:
         raise UserError(
-            f"--changed-since {ref}: {project.root} is not in a git work tree; drop the option or run it "
-            "in a clone."
+            f"{option} {ref}: {project.root} is not in a git work tree; drop the option or run it in a clone."
         )
     if git(project.root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
         raise UserError(
-            f"--changed-since {ref}: git does not know this ref; fetch it first (actions/checkout with "
+            f"{option} {ref}: git does not know this ref; fetch it first (actions/checkout with "
             "fetch-depth: 0, or git fetch origin <branch>)."
         )
     base = git(project.root, "merge-base", ref, "HEAD")
     if base.returncode != 0:
         raise UserError(
-            f"--changed-since {ref}: no common ancestor with HEAD (a shallow clone?); fetch the history with "
+            f"{option} {ref}: no common ancestor with HEAD (a shallow clone?); fetch the history with "
             "actions/checkout fetch-depth: 0."
         )
+    return base.stdout.strip()
+
+
+def _diff(project: Project, ref: str, option: str, *flags: str) -> tuple[Path, str]:
+    """git's toplevel and ``git diff FLAGS <merge base>`` (paths relative to the toplevel)."""
+    base = _merge_base(project, ref, option)
     top = git(project.root, "rev-parse", "--show-toplevel")
-    diff = git(project.root, "diff", "--name-only", "-z", base.stdout.strip(), "--")
+    diff = git(
+        project.root, "-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff", *flags, base, "--"
+    )
     if diff.returncode != 0 or top.returncode != 0:
-        raise UserError(f"--changed-since {ref}: git diff failed: {(diff.stderr or top.stderr).strip()}")
-    toplevel = Path(top.stdout.strip())
-    root = Path(os.path.realpath(project.root))
-    changed = {
-        Path(os.path.relpath(toplevel / name, root)).as_posix() for name in diff.stdout.split("\0") if name
-    }
+        raise UserError(f"{option} {ref}: git diff failed: {(diff.stderr or top.stderr).strip()}")
+    return Path(top.stdout.strip()), diff.stdout
+
+
+def _relative(project: Project, toplevel: Path, name: str) -> str:
+    return Path(os.path.relpath(toplevel / name, os.path.realpath(project.root))).as_posix()
+
+
+def changed_since(project: Project, ref: str, option: str = "--changed-since") -> set[str]:
+    """Files that differ from where ``ref`` and HEAD diverged, plus untracked ones, relative to the project
+    root: a changed file outside the project (a configuration file above it) starts with ``../``."""
+    toplevel, out = _diff(project, ref, option, "--name-only", "-z")
+    changed = {_relative(project, toplevel, name) for name in out.split("\0") if name}
     return changed | {source.rel for source in project.sources if not source.tracked}
+
+
+_HUNK_NEW = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+
+
+def changed_lines(project: Project, ref: str, option: str) -> dict[str, set[int] | None]:
+    """Per changed file (relative to the root): the lines added or changed since the merge base of ``ref``
+    and HEAD (in the file as it is now); None for a file that is new or untracked, every line of it."""
+    toplevel, out = _diff(project, ref, option, "-U0", "--no-renames", "--diff-filter=AM")
+    lines: dict[str, set[int] | None] = {}
+    current: str | None = None
+    for line in out.splitlines():
+        if line.startswith("+++ "):
+            name = line[4:]
+            current = _relative(project, toplevel, name[2:]) if name.startswith("b/") else None
+            if current is not None:
+                lines.setdefault(current, set())
+        elif current is not None and (match := _HUNK_NEW.match(line)):
+            start, count = int(match[1]), int(match[2] if match[2] is not None else 1)
+            changed = lines[current]
+            if changed is not None:
+                changed.update(range(start, start + count))
+    for source in project.sources:
+        if not source.tracked:
+            lines[source.rel] = None
+    return lines

@@ -20,12 +20,13 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from importlib import metadata
 from pathlib import Path
 
 from mlci.errors import UserError
 from mlci.quality.cache import ResultCache, entry_key, file_digest, prune, tool_fingerprints
 from mlci.quality.model import Finding, PytestSummary, QualityResult, ToolResult
-from mlci.quality.project import Project, Source, changed_since, discover, group_paths
+from mlci.quality.project import Project, Source, changed_lines, changed_since, discover, group_paths
 from mlci.quality.pytest_run import run_pytest
 from mlci.quality.tools import DEFAULT_CHECKS, TOOLS, Linter, ToolFailed, ToolRun
 
@@ -58,6 +59,10 @@ class Options:
     pytest_args: Sequence[str] = ()
     cov: Sequence[str] = ()
     cov_fail_under: float | None = None
+    #: the ref whose merge base with HEAD tells which lines changed (for annotations); None: not known
+    annotate_base: str | None = None
+    #: how annotate_base was given (the option or variable to name in an error)
+    annotate_base_source: str = "--changed-since"
 
 
 @dataclass
@@ -236,6 +241,13 @@ def apply_fixes(projects: list[Project], checks: Sequence[str]) -> dict[str, int
 # --------------------------------------------------------------------------------------------- running
 
 
+def _version(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
 def _span(jobs: list[_Job], tool: str) -> float:
     """Wall time from the tool's first process start to its last process end."""
     spans = [(job.start, job.end) for job in jobs if job.tool == tool]
@@ -245,7 +257,11 @@ def _span(jobs: list[_Job], tool: str) -> float:
 def _collect(tool: str, plans: list[_Plan], seconds: float, options: Options) -> ToolResult:
     """One linter's result over every project; error findings the linter does not count (below the
     thresholds the options set) are only counted."""
-    result = ToolResult(tool=tool, seconds=seconds + sum(plan.seconds for plan in plans))
+    result = ToolResult(
+        tool=tool,
+        seconds=seconds + sum(plan.seconds for plan in plans),
+        version=_version(TOOLS[tool].distribution),
+    )
     for plan in plans:
         result.files_checked += len(plan.misses)
         result.files_cached += len(plan.keys) - len(plan.misses)
@@ -286,7 +302,7 @@ def _pytest_result(
             total.coverage = (
                 summary.coverage if total.coverage is None else min(total.coverage, summary.coverage)
             )
-    result = ToolResult(tool="pytest", pytest=total, seconds=seconds)
+    result = ToolResult(tool="pytest", pytest=total, seconds=seconds, version=_version("pytest"))
     if errors:
         result.status, result.error = "error", "; ".join(errors)
     elif total.exit_code != 0 or not total.coverage_ok:
@@ -334,6 +350,17 @@ def _projects(paths: Sequence[str], options: Options, cwd: Path) -> list[Project
         if options.changed_since:
             project.changed = changed_since(project, options.changed_since)
     return projects
+
+
+def _changed_lines(projects: list[Project], options: Options) -> dict[str, set[int] | None] | None:
+    """Absolute path -> its changed lines since options.annotate_base, over every project."""
+    if options.annotate_base is None:
+        return None
+    found: dict[str, set[int] | None] = {}
+    for project in projects:
+        lines = changed_lines(project, options.annotate_base, options.annotate_base_source)
+        found.update({str(project.root / rel): changed for rel, changed in lines.items()})
+    return found
 
 
 def _lint_jobs(projects: list[Project], options: Options) -> tuple[dict[str, list[_Plan]], list[_Job]]:
@@ -397,4 +424,4 @@ def run_quality(paths: Sequence[str], options: Options, cwd: Path | None = None)
         )
         for tool in options.checks
     ]
-    return QualityResult(tools=results, fixed=fixed)
+    return QualityResult(tools=results, fixed=fixed, changed_lines=_changed_lines(projects, options))

@@ -21,5 +21,7 @@ TOOLS: dict[str, type[Linter]] = {
 DEFAULT_CHECKS = tuple(name for name, tool in TOOLS.items() if tool.default)
 #: Everything --checks accepts.
 ALL_CHECKS = (*TOOLS, "pytest")
+#: Each check's home page (SARIF's tool.driver.informationUri).
+HOMEPAGES = {**{name: tool.homepage for name, tool in TOOLS.items()}, "pytest": "https://docs.pytest.org/"}
 
-__all__ = ["ALL_CHECKS", "DEFAULT_CHECKS", "TOOLS", "Linter", "ToolFailed", "ToolRun"]
+__all__ = ["ALL_CHECKS", "DEFAULT_CHECKS", "HOMEPAGES", "TOOLS", "Linter", "ToolFailed", "ToolRun"]

@@ -77,6 +77,7 @@ def passes_thresholds(finding: Finding, severity: str, confidence: str) -> bool:
 
 class Bandit(Linter):
     name = "bandit"
+    homepage = "https://bandit.readthedocs.io/"
     plugin_groups = ("bandit.plugins", "bandit.blacklists", "bandit.formatters")
     config_files = (".bandit", *YAML_CONFIGS)
     pyproject_tables = ("tool.bandit",)

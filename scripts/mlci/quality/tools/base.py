@@ -61,7 +61,8 @@ class Linter:
 
     name: ClassVar[str]  #: the check's name in --checks and in reports
     module: ClassVar[str]  #: python -m <module> (default: the name)
-    distribution: ClassVar[str]  #: whose version is the tool's (default: the name)
+    distribution: ClassVar[str]  #: whose version is the tool's (default: the module)
+    homepage: ClassVar[str]  #: where its rules are documented (SARIF's informationUri)
     #: among the checks run when --checks is not given
     default: ClassVar[bool] = True
     #: None: --fix does not apply it; else fixers run by stage (import sorters 0 before formatters 1)

@@ -71,6 +71,7 @@ def parse_errors(stderr: str) -> list[tuple[str, int | None, int | None, str]]:
 
 class Black(Linter):
     name = "black"
+    homepage = "https://black.readthedocs.io/"
     fix_stage = 1
     pyproject_tables = ("tool.black", "project.requires-python")
     cost_per_kib = 0.01

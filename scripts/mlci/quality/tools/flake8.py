@@ -62,6 +62,7 @@ def parse_output(stdout: str) -> list[tuple[str, int, int, str, str]]:
 
 class Flake8(Linter):
     name = "flake8"
+    homepage = "https://flake8.pycqa.org/"
     plugin_groups = ("flake8.extension", "flake8.report")
     config_files = ("setup.cfg", "tox.ini", ".flake8")
     pyproject_tables = ("tool.flake8",)

@@ -88,6 +88,7 @@ def layout(
 
 class Isort(Linter):
     name = "isort"
+    homepage = "https://pycqa.github.io/isort/"
     fix_stage = 0
     plugin_groups = ("isort.sort_function", "isort.literal_sort_type")
     config_files = (".isort.cfg", "setup.cfg", "tox.ini", ".editorconfig")

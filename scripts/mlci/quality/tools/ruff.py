@@ -41,6 +41,7 @@ FORMAT_MESSAGE = (
 class _RuffBase(Linter):
     module = "ruff"
     distribution = "ruff"
+    homepage = "https://docs.astral.sh/ruff/"
     default = False
     config_files = CONFIG_FILES
     pyproject_tables = ("tool.ruff", "project.requires-python")
