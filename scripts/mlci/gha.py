@@ -235,7 +235,7 @@ def add_summary(markdown: str) -> None:
 
 #: What GitHub's Markdown would read as markup inside a line: emphasis (``__init__.py`` as **init**.py),
 #: code, links, HTML and entities, strike-through, mentions and issue links, table cells.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#@&])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<|~#@&])")
 
 
 def md_escape(text: object) -> str:
