@@ -249,8 +249,7 @@ def _render_pytest(result: ToolResult, base: str) -> None:
 
 def _files_cell(result: ToolResult) -> str:
     if result.pytest is not None:
-        p = result.pytest
-        return f"{p.passed} passed, {p.failed} failed, {p.errors} errors, {p.skipped} skipped"
+        return result.pytest.counts()
     return f"{result.files_checked} checked, {result.files_cached} cached"
 
 

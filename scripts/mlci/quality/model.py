@@ -85,11 +85,25 @@ class PytestSummary:
     failed: int = 0
     skipped: int = 0
     errors: int = 0
+    xfailed: int = 0
+    xpassed: int = 0
     failures: list[TestFailure] = field(default_factory=list)
     coverage: float | None = None
     cov_fail_under: float | None = None
     exit_code: int = 0
     output: str = ""
+
+    def counts(self) -> str:
+        """The counts as pytest's last line prints them: ``1 failed, 2 passed, 1 xfailed, 1 error``."""
+        parts = [
+            (self.failed, "failed"),
+            (self.passed, "passed"),
+            (self.skipped, "skipped"),
+            (self.xfailed, "xfailed"),
+            (self.xpassed, "xpassed"),
+            (self.errors, "error" if self.errors == 1 else "errors"),
+        ]
+        return ", ".join(f"{count} {word}" for count, word in parts if count) or "no tests ran"
 
     @property
     def no_tests(self) -> bool:

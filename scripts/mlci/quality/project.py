@@ -80,6 +80,8 @@ class Project:
     config_files: list[str] = field(default_factory=list)
     #: with --changed-since: the changed files, relative to the root (None: check every file)
     changed: set[str] | None = None
+    #: what the user should know about the files found (a name that is not UTF-8, skipped)
+    warnings: list[str] = field(default_factory=list)
 
     def path(self, rel: str) -> Path:
         return self.root / rel
@@ -125,6 +127,7 @@ def git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
         ["git", "--literal-pathspecs", "-C", str(root), *args],
         capture_output=True,
         text=True,
+        errors="surrogateescape",  # a file name that is not UTF-8 survives, to be named and skipped
         env=env,
         check=False,
     )
@@ -161,6 +164,14 @@ def _walk_from(rel: str, args: list[str]) -> str:
     return next((arg for arg in args if arg == "." or rel.startswith(arg + "/")), args[0])
 
 
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes, kept as surrogates by git() and os.walk
+        return False
+    return True
+
+
 def _walk(project: Project) -> list[tuple[str, bool]]:
     found: list[tuple[str, bool]] = []
     for arg in project.args:
@@ -184,6 +195,12 @@ def discover(project: Project, config_names: Iterable[str] = ()) -> list[Source]
     explicit = {arg for arg in project.args if project.path(arg).is_file()}
     found += [(arg, False) for arg in sorted(explicit)]  # named on the command line: checked even if ignored
     sources: dict[str, Source] = {}
+    for rel in sorted({rel for rel, _ in found if not _is_utf8(rel)}):
+        project.warnings.append(
+            f"{os.path.join(project.root, rel)!r}: skipped, its name is not valid UTF-8 (the tools and GitHub "
+            "cannot name it); rename the file."
+        )
+    found = [(rel, is_tracked) for rel, is_tracked in found if _is_utf8(rel)]
     for rel, is_tracked in found:
         if rel in sources or not (rel in explicit or _is_candidate(rel)) or not project.path(rel).is_file():
             continue

@@ -291,6 +291,8 @@ def _pytest_result(
         total.failed += summary.failed
         total.skipped += summary.skipped
         total.errors += summary.errors
+        total.xfailed += summary.xfailed
+        total.xpassed += summary.xpassed
         for failure in summary.failures:
             if failure.file:
                 failure.file = str(project.root / failure.file)
@@ -350,6 +352,23 @@ def _projects(paths: Sequence[str], options: Options, cwd: Path) -> list[Project
         if options.changed_since:
             project.changed = changed_since(project, options.changed_since)
     return projects
+
+
+def _warnings(projects: list[Project], plans: dict[str, list[_Plan]]) -> list[str]:
+    """The run's warnings, each once: skipped files, tools' configuration warnings, PATHs with nothing."""
+    found = [message for project in projects for message in project.warnings]
+    found += [
+        message for tool_plans in plans.values() for plan in tool_plans for message in plan.linter.warnings
+    ]
+    for project in projects:
+        if not project.sources:
+            for arg in project.args:
+                where = arg if project.root == Path.cwd() else os.path.join(project.root, arg)
+                found.append(
+                    f"PATH {where}: nothing to check there (no Python files the tools would check); name the "
+                    "project's source directory."
+                )
+    return list(dict.fromkeys(found))
 
 
 def _changed_lines(projects: list[Project], options: Options) -> dict[str, set[int] | None] | None:
@@ -424,4 +443,9 @@ def run_quality(paths: Sequence[str], options: Options, cwd: Path | None = None)
         )
         for tool in options.checks
     ]
-    return QualityResult(tools=results, fixed=fixed, changed_lines=_changed_lines(projects, options))
+    return QualityResult(
+        tools=results,
+        fixed=fixed,
+        changed_lines=_changed_lines(projects, options),
+        warnings=_warnings(projects, plans),
+    )

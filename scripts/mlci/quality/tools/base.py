@@ -86,6 +86,8 @@ class Linter:
     def __init__(self, project: Project) -> None:
         self.root = project.root
         self.project = project
+        #: what the tool warned about its configuration (a broken setup.cfg), naming the file
+        self.warnings: list[str] = []
 
     # ---- what the tool reads
     def config_extra(self) -> list[str]:

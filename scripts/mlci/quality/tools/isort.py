@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -102,11 +103,14 @@ class Isort(Linter):
         from isort.settings import Config
 
         # isort resolves relative names and its default directory against the working directory.
-        with contextlib.chdir(self.root):
+        with contextlib.chdir(self.root), warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
             try:
                 self.config = Config(settings_path=str(self.root))
             except (ISortError, ValueError, TypeError) as exc:
                 raise UserError(f"isort cannot read its configuration for {self.root}: {exc}") from exc
+        # isort names the file in its message ("Failed to pull configuration information from setup.cfg")
+        self.warnings += [f"isort: {warning.message}" for warning in said]
         self._dirs: dict[str, bool] = {}
 
     def config_extra(self) -> list[str]:
