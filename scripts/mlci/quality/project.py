@@ -197,8 +197,8 @@ def discover(project: Project, config_names: Iterable[str] = ()) -> list[Source]
     sources: dict[str, Source] = {}
     for rel in sorted({rel for rel, _ in found if not _is_utf8(rel)}):
         project.warnings.append(
-            f"{os.path.join(project.root, rel)!r}: skipped, its name is not valid UTF-8 (the tools and GitHub "
-            "cannot name it); rename the file."
+            f"{os.path.join(project.root, rel)!r}: skipped, its name is not valid UTF-8 (the tools and "
+            "GitHub cannot name it); rename the file."
         )
     found = [(rel, is_tracked) for rel, is_tracked in found if _is_utf8(rel)]
     for rel, is_tracked in found:

@@ -43,8 +43,8 @@ def find_ini(project: Project) -> str | None:
         found.insert(0, ".bandit")
     if len(found) > 1:
         raise UserError(
-            f"bandit: several .bandit files under the PATHs ({', '.join(found)}); bandit -r refuses that too: "
-            "keep one, or check each directory as a PATH of its own."
+            f"bandit: several .bandit files under the PATHs ({', '.join(found)}); bandit -r refuses that "
+            "too: keep one, or check each directory as a PATH of its own."
         )
     return found[0] if found else None
 
