@@ -448,4 +448,9 @@ def run_quality(paths: Sequence[str], options: Options, cwd: Path | None = None)
         fixed=fixed,
         changed_lines=_changed_lines(projects, options),
         warnings=_warnings(projects, plans),
+        notices=list(
+            dict.fromkeys(
+                n for tool_plans in plans.values() for plan in tool_plans for n in plan.linter.notices
+            )
+        ),
     )

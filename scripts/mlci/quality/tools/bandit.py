@@ -102,6 +102,7 @@ class Bandit(Linter):
     config_files = (".bandit", *YAML_CONFIGS)
     pyproject_tables = ("tool.bandit",)
     search_parents = False
+    hook_options = {"--skip": True, "-s": True, "--tests": True, "-t": True}
     cost_per_kib = 0.003
     startup = 0.25
 
@@ -139,7 +140,7 @@ class Bandit(Linter):
         return not any(fnmatch.fnmatch(path, glob) or glob in path for glob in self.exclude)
 
     def check_argv(self, files: Sequence[Source]) -> list[str]:
-        return ["-f", "json", "-q", *self.config_argv, "--", *map(self.arg, files)]
+        return ["-f", "json", "-q", *self.config_argv, *self.hook_argv, "--", *map(self.arg, files)]
 
     def parse(self, files: Sequence[Source], run: ToolRun) -> dict[str, list[Finding]]:
         if run.returncode not in (0, 1):

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from mlci.quality.configfiles import config_digest
+from mlci.quality.hooks import CONFIG as HOOKS_CONFIG
+from mlci.quality.hooks import hook_args
 from mlci.quality.model import Finding
 from mlci.quality.project import Project, Source
 
@@ -67,6 +69,8 @@ class Linter:
     default: ClassVar[bool] = True
     #: None: --fix does not apply it; else fixers run by stage (import sorters 0 before formatters 1)
     fix_stage: ClassVar[int | None] = None
+    #: the options of a pre-commit hook's ``args:`` passed on (-> whether each takes a value): mlci.quality.hooks
+    hook_options: ClassVar[dict[str, bool]] = {}
     plugin_groups: ClassVar[tuple[str, ...]] = ()
     config_files: ClassVar[tuple[str, ...]] = ()
     pyproject_tables: ClassVar[tuple[str, ...]] = ()
@@ -88,6 +92,10 @@ class Linter:
         self.project = project
         #: what the tool warned about its configuration (a broken setup.cfg), naming the file
         self.warnings: list[str] = []
+        hook = hook_args(project.root, self.name, self.hook_options)
+        #: the settings from the project's pre-commit hook, passed on every run of the tool
+        self.hook_argv = list(hook.honoured)
+        self.notices = list(hook.notices)
 
     # ---- what the tool reads
     def config_extra(self) -> list[str]:
@@ -99,7 +107,7 @@ class Linter:
         with ``--changed-since``, a change to one re-checks every file."""
         names = set(self.config_files) | ({"pyproject.toml"} if self.pyproject_tables else set())
         places = [self.root, *self.root.parents] if self.search_parents else [self.root]
-        return path.name in names and path.parent in places
+        return (path.name in names and path.parent in places) or path == self.root / HOOKS_CONFIG
 
     def config_digest(self) -> str:
         return config_digest(
@@ -107,7 +115,7 @@ class Linter:
             files=self.config_files,
             pyproject_tables=self.pyproject_tables,
             search_parents=self.search_parents,
-            extra=self.config_extra(),
+            extra=[*self.config_extra(), "hook args: " + "\0".join(self.hook_argv)],
         )
 
     # ---- which files

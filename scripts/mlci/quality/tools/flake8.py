@@ -66,6 +66,19 @@ class Flake8(Linter):
     plugin_groups = ("flake8.extension", "flake8.report")
     config_files = ("setup.cfg", "tox.ini", ".flake8")
     pyproject_tables = ("tool.flake8",)
+    hook_options = {
+        "--max-line-length": True,
+        "--max-doc-length": True,
+        "--max-complexity": True,
+        "--select": True,
+        "--ignore": True,
+        "--extend-select": True,
+        "--extend-ignore": True,
+        "--per-file-ignores": True,
+        "--indent-size": True,
+        "--hang-closing": False,
+        "--doctests": False,
+    }
     cost_per_kib = 0.004
     startup = 0.15
 
@@ -117,6 +130,7 @@ class Flake8(Linter):
             "--color=never",
             "--no-show-source",
             f"--format={FORMAT}",
+            *self.hook_argv,
             "--",
             *map(self.arg, files),
         ]

@@ -91,6 +91,35 @@ class Isort(Linter):
     name = "isort"
     homepage = "https://pycqa.github.io/isort/"
     fix_stage = 0
+    hook_options = {
+        "--profile": True,
+        "--line-length": True,
+        "-l": True,
+        "--line-width": True,
+        "-w": True,
+        "--multi-line": True,
+        "-m": True,
+        "--trailing-comma": False,
+        "--tc": False,
+        "--force-single-line-imports": False,
+        "--sl": False,
+        "--combine-as": False,
+        "--ca": False,
+        "--float-to-top": False,
+        "--known-first-party": True,
+        "-p": True,
+        "--known-third-party": True,
+        "-o": True,
+        "--force-sort-within-sections": False,
+        "--fss": False,
+        "--lines-after-imports": True,
+        "--lai": True,
+        "--use-parentheses": False,
+        "--up": False,
+        "--ensure-newline-before-comments": False,
+        "--py": True,
+        "--python-version": True,
+    }
     plugin_groups = ("isort.sort_function", "isort.literal_sort_type")
     config_files = (".isort.cfg", "setup.cfg", "tox.ini", ".editorconfig")
     pyproject_tables = ("tool.isort",)
@@ -143,10 +172,10 @@ class Isort(Linter):
         )
 
     def check_argv(self, files: Sequence[Source]) -> list[str]:
-        return ["--check-only", "--diff", "--settings-path=.", "--", *map(self.arg, files)]
+        return ["--check-only", "--diff", "--settings-path=.", *self.hook_argv, "--", *map(self.arg, files)]
 
     def fix_argv(self, files: Sequence[Source]) -> list[str]:
-        return ["--settings-path=.", "--", *map(self.arg, files)]
+        return ["--settings-path=.", *self.hook_argv, "--", *map(self.arg, files)]
 
     def parse(self, files: Sequence[Source], run: ToolRun) -> dict[str, list[Finding]]:
         if run.returncode not in (0, 1):

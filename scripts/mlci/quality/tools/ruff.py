@@ -47,6 +47,8 @@ class _RuffBase(Linter):
     pyproject_tables = ("tool.ruff", "project.requires-python")
     cost_per_kib = 0.0005
     startup = 0.05
+    #: ruff's --config takes a file or a KEY=VALUE override; ruff itself then selects the files with it too
+    hook_options = {"--line-length": True, "--config": True, "--target-version": True, "--preview": False}
 
     def __init__(self, project: Any) -> None:
         super().__init__(project)
@@ -81,7 +83,8 @@ class _RuffBase(Linter):
         from mlci.quality.runner import execute  # the one place that starts tool processes
 
         walked = sorted({source.walk_from for source in sources})
-        run = execute(self.module, ["check", "--show-files", "--no-cache", "--", *walked], self.root)
+        argv = ["check", "--show-files", "--no-cache", *self._selection_argv(), "--", *walked]
+        run = execute(self.module, argv, self.root)
         if run.returncode not in (0, 1):
             raise UserError(f"{run.failure(self.name).args[0]}; check ruff's configuration in {self.root}.")
         shown = {os.path.normpath(line.strip()) for line in run.stdout.splitlines() if line.strip()}
@@ -96,16 +99,39 @@ class _RuffBase(Linter):
     def selects(self, source: Source) -> bool:
         return bool(self.select([source]))
 
+    def _selection_argv(self) -> list[str]:
+        """The hook's --config overrides, which may move ruff's include and exclude too."""
+        argv: list[str] = []
+        for i, arg in enumerate(self.hook_argv):
+            if arg.startswith("--config="):
+                argv.append(arg)
+            elif arg == "--config" and i + 1 < len(self.hook_argv):
+                argv += self.hook_argv[i : i + 2]
+        return argv
+
 
 class Ruff(_RuffBase):
     name = "ruff"
     fix_stage = 0
+    hook_options = {
+        **_RuffBase.hook_options,
+        "--select": True,
+        "--ignore": True,
+        "--extend-select": True,
+        "--extend-ignore": True,
+        "--per-file-ignores": True,
+        "--extend-per-file-ignores": True,
+        "--fixable": True,
+        "--unfixable": True,
+    }
 
     def check_argv(self, files: Sequence[Source]) -> list[str]:
-        return ["check", "--output-format=json", "--no-cache", "--no-fix", "--", *map(self.arg, files)]
+        argv = ["check", "--output-format=json", "--no-cache", "--no-fix", *self.hook_argv, "--"]
+        return [*argv, *map(self.arg, files)]
 
     def fix_argv(self, files: Sequence[Source]) -> list[str]:
-        return ["check", "--fix", "--no-cache", "--quiet", "--exit-zero", "--", *map(self.arg, files)]
+        argv = ["check", "--fix", "--no-cache", "--quiet", "--exit-zero", *self.hook_argv, "--"]
+        return [*argv, *map(self.arg, files)]
 
     def parse(self, files: Sequence[Source], run: ToolRun) -> dict[str, list[Finding]]:
         if run.returncode not in (0, 1):
@@ -146,10 +172,10 @@ class RuffFormat(_RuffBase):
     cost_per_kib = 0.0003
 
     def check_argv(self, files: Sequence[Source]) -> list[str]:
-        return ["format", "--check", "--diff", "--no-cache", "--", *map(self.arg, files)]
+        return ["format", "--check", "--diff", "--no-cache", *self.hook_argv, "--", *map(self.arg, files)]
 
     def fix_argv(self, files: Sequence[Source]) -> list[str]:
-        return ["format", "--no-cache", "--quiet", "--", *map(self.arg, files)]
+        return ["format", "--no-cache", "--quiet", *self.hook_argv, "--", *map(self.arg, files)]
 
     def parse(self, files: Sequence[Source], run: ToolRun) -> dict[str, list[Finding]]:
         if run.returncode not in (0, 1, 2):
