@@ -69,7 +69,7 @@ class Linter:
     default: ClassVar[bool] = True
     #: None: --fix does not apply it; else fixers run by stage (import sorters 0 before formatters 1)
     fix_stage: ClassVar[int | None] = None
-    #: the options of a pre-commit hook's ``args:`` passed on (-> whether each takes a value): mlci.quality.hooks
+    #: options of a pre-commit hook's ``args:`` passed on (-> takes a value?), see mlci.quality.hooks
     hook_options: ClassVar[dict[str, bool]] = {}
     plugin_groups: ClassVar[tuple[str, ...]] = ()
     config_files: ClassVar[tuple[str, ...]] = ()
