@@ -118,22 +118,31 @@ def main() -> None:
 
         mlci = [sys.executable, "-m", "mlci", "quality", "."]
 
-        def by_hand(_: int) -> Timing:
-            env = fresh_env("hand")
-            runs = [timed([sys.executable, "-m", *tool], project, env) for tool in BY_HAND]
-            return sum(wall for wall, _ in runs), sum(cpu for _, cpu in runs)
+        def measure(tools: tuple[list[str], ...], argv: list[str], label: str) -> tuple[Timing, ...]:
+            """By hand and cold, interleaved (both see the same load), then the unchanged re-run."""
+            envs: list[dict[str, str]] = []
 
-        warm_env = fresh_env("mlci")
+            def by_hand(_: int) -> Timing:
+                env = fresh_env("hand")
+                runs = [timed([sys.executable, "-m", *tool], project, env) for tool in tools]
+                return sum(wall for wall, _ in runs), sum(cpu for _, cpu in runs)
 
-        def cold(_: int) -> Timing:
-            nonlocal warm_env
-            warm_env = fresh_env("mlci")
-            return timed(mlci, project, warm_env)
+            def cold(_: int) -> Timing:
+                envs.append(fresh_env(label))
+                return timed(argv, project, envs[-1])
 
-        pairs = [(by_hand(i), cold(i)) for i in range(args.repeat)]  # interleaved: both see the same load
-        hand = median_of(args.repeat, lambda i: pairs[i][0])
-        cold_s = median_of(args.repeat, lambda i: pairs[i][1])
-        unchanged = median_of(args.repeat, lambda _: timed(mlci, project, warm_env))
+            pairs = [(by_hand(i), cold(i)) for i in range(args.repeat)]
+            unchanged = median_of(args.repeat, lambda _: timed(argv, project, envs[-1]))
+            warm_envs[label] = envs[-1]
+            return (
+                median_of(args.repeat, lambda i: pairs[i][0]),
+                median_of(args.repeat, lambda i: pairs[i][1]),
+                unchanged,
+            )
+
+        warm_envs: dict[str, dict[str, str]] = {}
+        hand, cold_s, unchanged = measure(BY_HAND, mlci, "mlci")
+        warm_env = warm_envs["mlci"]
         by_size = sorted(sources, key=lambda p: p.stat().st_size)
         victim = by_size[-1] if args.edit == "largest" else by_size[len(by_size) // 2]
         edited = f"{victim.relative_to(project)}, {victim.stat().st_size // 1024} KiB"
@@ -145,23 +154,7 @@ def main() -> None:
 
         one = median_of(args.repeat, one_file)
 
-        ruff_mlci = [*mlci, "--checks", "ruff,ruff-format"]
-
-        def ruff_by_hand(_: int) -> Timing:
-            runs = [timed([sys.executable, "-m", *tool], project, base_env) for tool in RUFF_BY_HAND]
-            return sum(wall for wall, _ in runs), sum(cpu for _, cpu in runs)
-
-        ruff_env = fresh_env("ruff")
-
-        def ruff_cold(_: int) -> Timing:
-            nonlocal ruff_env
-            ruff_env = fresh_env("ruff")
-            return timed(ruff_mlci, project, ruff_env)
-
-        ruff_pairs = [(ruff_by_hand(i), ruff_cold(i)) for i in range(args.repeat)]
-        ruff_hand = median_of(args.repeat, lambda i: ruff_pairs[i][0])
-        ruff_cold_s = median_of(args.repeat, lambda i: ruff_pairs[i][1])
-        ruff_unchanged = median_of(args.repeat, lambda _: timed(ruff_mlci, project, ruff_env))
+        ruff_hand, ruff_cold_s, ruff_unchanged = measure(RUFF_BY_HAND, [*mlci, "--checks", "ruff,ruff-format"], "ruff")
 
     table(
         "flake8, black, isort, bandit",
