@@ -154,7 +154,9 @@ def main() -> None:
 
         one = median_of(args.repeat, one_file)
 
-        ruff_hand, ruff_cold_s, ruff_unchanged = measure(RUFF_BY_HAND, [*mlci, "--checks", "ruff,ruff-format"], "ruff")
+        ruff_hand, ruff_cold_s, ruff_unchanged = measure(
+            RUFF_BY_HAND, [*mlci, "--checks", "ruff,ruff-format"], "ruff"
+        )
 
     table(
         "flake8, black, isort, bandit",
