@@ -7,16 +7,19 @@ temporary project with no configuration of its own (so "by hand" means each tool
 - unchanged: the same run again (every file served from the cache);
 - one-file change: after appending a line to one file (the median-sized one: a typical edit; --edit largest
   for the worst case);
-- by hand: flake8, black --check, isort --check-only and bandit -r run one after another, as a user would.
+- by hand: flake8, black --check, isort --check-only and bandit -r run one after another, as a user would;
+- ruff: `mlci quality --checks ruff,ruff-format` cold and unchanged, against `ruff check` then
+  `ruff format --check` by hand (both without ruff's own cache, as on a fresh CI runner).
 
 Every run is a fresh process, timed end to end (wall clock, and the CPU time of the processes it started);
 each figure is the median of --repeat runs. Black's own cache is pointed at an empty directory for every
 cold and by-hand run, so neither side profits from it. On a shared machine the wall clock depends on what
 else runs; the CPU column does much less.
 
-    python bench/bench_quality.py [--package isort] [--repeat 3] [--edit median|largest]
+    python bench/bench_quality.py [--package huggingface_hub] [--repeat 3] [--edit median|largest]
 
-Goals: unchanged <= 0.15 x cold, one-file change <= 0.25 x cold, cold < by hand.
+Goals: cold <= 0.6 x by hand, unchanged <= 0.05 x cold, one-file change <= 0.25 x cold; the same cold and
+unchanged goals for ruff.
 """
 
 from __future__ import annotations
@@ -42,7 +45,8 @@ BY_HAND = (
     ["isort", "--check-only", "."],
     ["bandit", "-q", "-r", "."],
 )
-GOALS = {"unchanged": 0.15, "one-file change": 0.25}
+RUFF_BY_HAND = (["ruff", "check", "--no-cache", "."], ["ruff", "format", "--check", "--no-cache", "."])
+GOALS = {"cold": 0.6, "unchanged": 0.05, "one-file change": 0.25}
 
 
 Timing = tuple[float, float]  # (wall seconds, CPU seconds of the child processes)
@@ -80,7 +84,9 @@ def copy_package(name: str, into: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--package", default="isort", help="The installed package to benchmark on (default: isort)."
+        "--package",
+        default="huggingface_hub",
+        help="The installed package to benchmark on (default: huggingface_hub).",
     )
     parser.add_argument(
         "--repeat", type=int, default=3, help="Runs per figure; the median counts (default: 3)."
@@ -112,22 +118,31 @@ def main() -> None:
 
         mlci = [sys.executable, "-m", "mlci", "quality", "."]
 
-        def by_hand(_: int) -> Timing:
-            env = fresh_env("hand")
-            runs = [timed([sys.executable, "-m", *tool], project, env) for tool in BY_HAND]
-            return sum(wall for wall, _ in runs), sum(cpu for _, cpu in runs)
+        def measure(tools: tuple[list[str], ...], argv: list[str], label: str) -> tuple[Timing, ...]:
+            """By hand and cold, interleaved (both see the same load), then the unchanged re-run."""
+            envs: list[dict[str, str]] = []
 
-        warm_env = fresh_env("mlci")
+            def by_hand(_: int) -> Timing:
+                env = fresh_env("hand")
+                runs = [timed([sys.executable, "-m", *tool], project, env) for tool in tools]
+                return sum(wall for wall, _ in runs), sum(cpu for _, cpu in runs)
 
-        def cold(_: int) -> Timing:
-            nonlocal warm_env
-            warm_env = fresh_env("mlci")
-            return timed(mlci, project, warm_env)
+            def cold(_: int) -> Timing:
+                envs.append(fresh_env(label))
+                return timed(argv, project, envs[-1])
 
-        pairs = [(by_hand(i), cold(i)) for i in range(args.repeat)]  # interleaved: both see the same load
-        hand = median_of(args.repeat, lambda i: pairs[i][0])
-        cold_s = median_of(args.repeat, lambda i: pairs[i][1])
-        unchanged = median_of(args.repeat, lambda _: timed(mlci, project, warm_env))
+            pairs = [(by_hand(i), cold(i)) for i in range(args.repeat)]
+            unchanged = median_of(args.repeat, lambda _: timed(argv, project, envs[-1]))
+            warm_envs[label] = envs[-1]
+            return (
+                median_of(args.repeat, lambda i: pairs[i][0]),
+                median_of(args.repeat, lambda i: pairs[i][1]),
+                unchanged,
+            )
+
+        warm_envs: dict[str, dict[str, str]] = {}
+        hand, cold_s, unchanged = measure(BY_HAND, mlci, "mlci")
+        warm_env = warm_envs["mlci"]
         by_size = sorted(sources, key=lambda p: p.stat().st_size)
         victim = by_size[-1] if args.edit == "largest" else by_size[len(by_size) // 2]
         edited = f"{victim.relative_to(project)}, {victim.stat().st_size // 1024} KiB"
@@ -139,20 +154,45 @@ def main() -> None:
 
         one = median_of(args.repeat, one_file)
 
-    rows = [
+        ruff_hand, ruff_cold_s, ruff_unchanged = measure(
+            RUFF_BY_HAND, [*mlci, "--checks", "ruff,ruff-format"], "ruff"
+        )
+
+    table(
+        "flake8, black, isort, bandit",
+        hand,
+        cold_s,
+        [
+            ("mlci quality, unchanged re-run", unchanged, GOALS["unchanged"]),
+            (f"mlci quality, one-file change ({edited})", one, GOALS["one-file change"]),
+        ],
+    )
+    table(
+        "ruff, ruff-format",
+        ruff_hand,
+        ruff_cold_s,
+        [("mlci quality --checks ruff,ruff-format, unchanged re-run", ruff_unchanged, GOALS["unchanged"])],
+    )
+
+
+def table(title: str, hand: Timing, cold: Timing, warm: list[tuple[str, Timing, float]]) -> None:
+    """One tool set's figures: cold against by hand, the warm runs against cold, each with its goal."""
+    rows: list[tuple[str, Timing, tuple[Timing, str, float] | None]] = [
         ("by hand, one tool after another", hand, None),
-        ("mlci quality, cold", cold_s, None),
-        ("mlci quality, unchanged re-run", unchanged, GOALS["unchanged"]),
-        (f"mlci quality, one-file change ({edited})", one, GOALS["one-file change"]),
+        ("mlci quality, cold", cold, (hand, "by hand", GOALS["cold"])),
     ]
+    rows += [(label, timing, (cold, "cold", goal)) for label, timing, goal in warm]
     width = max(len(label) for label, _, _ in rows) + 2
-    print(f"{'run':<{width}}{'wall s':>8}{'x cold':>8}{'CPU s':>8}{'x cold':>8}  goal (wall)")
-    for label, (wall, cpu), goal in rows:
-        ratio = wall / cold_s[0]
-        verdict = "" if goal is None else f"<= {goal:.2f}: {'met' if ratio <= goal else 'MISSED'}"
-        print(f"{label:<{width}}{wall:>8.2f}{ratio:>8.3f}{cpu:>8.2f}{cpu / cold_s[1]:>8.3f}  {verdict}")
-    verdict = "met" if cold_s[0] < hand[0] else "MISSED"
-    print(f"cold vs by hand: {hand[0] / cold_s[0]:.2f}x faster in wall time ({verdict}: cold < by hand)")
+    print(f"\n{title}")
+    print(f"{'run':<{width}}{'wall s':>8}{'ratio':>8}{'CPU s':>8}{'ratio':>8}  goal (wall ratio)")
+    for label, (wall, cpu), against in rows:
+        if against is None:
+            print(f"{label:<{width}}{wall:>8.2f}{'':>8}{cpu:>8.2f}")
+            continue
+        (ref_wall, ref_cpu), name, goal = against
+        ratio = wall / ref_wall
+        verdict = f"<= {goal:.2f} x {name}: {'met' if ratio <= goal else 'MISSED'}"
+        print(f"{label:<{width}}{wall:>8.2f}{ratio:>8.3f}{cpu:>8.2f}{cpu / ref_cpu:>8.3f}  {verdict}")
 
 
 if __name__ == "__main__":

@@ -487,6 +487,8 @@ QUALITY_FLAGS = (
     ("MLCI_CHANGED_SINCE", "--changed-since"),
     ("MLCI_COV", "--cov"),
     ("MLCI_COV_FAIL_UNDER", "--cov-fail-under"),
+    ("MLCI_ANNOTATE", "--annotate"),
+    ("MLCI_SARIF", "--sarif"),
 )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets as _secrets
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -232,9 +233,14 @@ def add_summary(markdown: str) -> None:
 # --------------------------------------------------------------------------------------------- Markdown
 
 
+#: What GitHub's Markdown would read as markup inside a line: emphasis (``__init__.py`` as **init**.py),
+#: code, links, HTML and entities, strike-through, mentions and issue links, table cells.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<|~#@&])")
+
+
 def md_escape(text: object) -> str:
-    """Make ``text`` safe inside a Markdown table cell."""
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", "<br>")
+    """Make ``text`` literal inside a Markdown line or table cell (a line break becomes ``<br>``)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\r", " ").replace("\n", "<br>")
 
 
 def md_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:

@@ -16,6 +16,25 @@ CASES = {
     "pytest-args-unbalanced-quote": Case(
         lambda w: ["quality", "--checks", "pytest", "--pytest-args", "-k 'fast"], "--pytest-args"
     ),
+    "pytest-args-unknown-option": Case(
+        lambda w: ["quality", "--checks", "pytest", "--pytest-args=--bogus"],
+        "unrecognized arguments: --bogus",
+        setup=lambda w: w.file("test_a.py", "def test_a():\n    pass\n"),
+    ),
+    "two-bandit-files": Case(
+        lambda w: ["quality", "--checks", "bandit"],
+        "several .bandit files",
+        setup=lambda w: (
+            w.file("a/.bandit", "[bandit]\n"),
+            w.file("b/.bandit", "[bandit]\n"),
+            w.file("m.py", "x = 1\n"),
+        ),
+    ),
+    "broken-ruff-config": Case(
+        lambda w: ["quality", "--checks", "ruff", w.file("m.py", "x = 1\n")],
+        "ruff",
+        setup=lambda w: w.file("ruff.toml", "line-length = 'wide'\n"),
+    ),
     "bandit-severity-unknown": Case(
         lambda w: ["quality", "--bandit-severity", "critical"], "--bandit-severity"
     ),

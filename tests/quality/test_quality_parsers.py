@@ -82,7 +82,8 @@ def test_black_would_reformat_with_its_diff(root: Project) -> None:
     assert results["pkg/b.py"] == []
     (finding,) = results["pkg/a.py"]
     assert (finding.line, finding.code, finding.title) == (2, "would reformat", "black would reformat")
-    assert finding.detail == BLACK_DIFF
+    # one header style for every formatter: git's, relative to the project root, no timestamps
+    assert finding.detail == "--- a/pkg/a.py\n+++ b/pkg/a.py\n" + BLACK_DIFF.split("\n", 2)[2]
 
 
 def test_black_cannot_parse(root: Project) -> None:
@@ -121,7 +122,8 @@ def test_isort_incorrectly_sorted_with_its_diff(root: Project) -> None:
     results = Isort(root).parse([A, B], ToolRun.of(1, diff, err))
     assert results["pkg/a.py"] == []
     (finding,) = results["pkg/b.py"]
-    assert (finding.line, finding.title, finding.detail) == (2, "isort incorrectly sorted", diff)
+    assert (finding.line, finding.title) == (2, "isort incorrectly sorted")
+    assert finding.detail == "--- a/pkg/b.py\n+++ b/pkg/b.py\n" + diff.split("\n", 2)[2]
 
 
 def test_isort_clean_and_broken(root: Project) -> None:

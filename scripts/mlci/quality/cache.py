@@ -1,11 +1,12 @@
 """The content-hash cache of per-file lint results.
 
 An entry's key is the sha256 of the tool's name and fingerprint (its version, its plugins' versions, the
-Python version), the digest of the configuration it reads, the file's path in the project, and the file's
-content. mtime plays no part: a fresh checkout changes every mtime and nothing else. An entry holds the
-file's findings (possibly none). Entries live under ``$XDG_CACHE_HOME/mlci/quality/<tool>/`` (default
-``~/.cache/mlci``), one small JSON file each, written atomically, so parallel runs and a cache restored from
-another branch are safe: a foreign entry can only ever be found under the exact inputs that produced it.
+Python version, and a digest of mlci's own quality code, so a parser fix reaches every cached file), the
+digest of the configuration it reads, the file's path in the project, and the file's content. mtime plays no
+part: a fresh checkout changes every mtime and nothing else. An entry holds the file's findings (possibly
+none). Entries live under ``$XDG_CACHE_HOME/mlci/quality/<tool>/`` (default ``~/.cache/mlci``), one small
+JSON file each, written atomically, so parallel runs and a cache restored from another branch are safe: a
+foreign entry can only ever be found under the exact inputs that produced it.
 
 A hit refreshes the entry's mtime; at most once a day, entries unused for 30 days are deleted, so a cache
 carried from run to run (the action's ``cache`` input) does not grow without end.
@@ -13,6 +14,7 @@ carried from run to run (the action's ``cache`` input) does not grow without end
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -44,9 +46,19 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def tool_fingerprints(tools: dict[str, Iterable[str]]) -> dict[str, str]:
-    """Per tool (distribution name -> its plugins' entry point groups): a digest of its version, the
-    versions of the distributions that plug into it, and Python's version."""
+@functools.cache
+def mlci_digest() -> str:
+    """sha256 of the source of ``mlci.quality`` (the parsers and selections that shape every entry)."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(f"\0{path.relative_to(package).as_posix()}\0".encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def tool_fingerprints(tools: dict[str, tuple[str, Iterable[str]]]) -> dict[str, str]:
+    """Per tool (name -> its distribution, its plugins' entry point groups): a digest of its version, the
+    versions of the distributions that plug into it, Python's version and mlci's quality code."""
     every = metadata.entry_points()
     versions: dict[int, str] = {}  # one metadata parse per distribution, however many plugins it has
 
@@ -59,8 +71,8 @@ def tool_fingerprints(tools: dict[str, Iterable[str]]) -> dict[str, str]:
         return versions[id(dist)]
 
     fingerprints = {}
-    for tool, groups in tools.items():
-        parts = [f"{tool}=={metadata.version(tool)}", sys.version]
+    for tool, (distribution, groups) in tools.items():
+        parts = [tool, f"{distribution}=={metadata.version(distribution)}", sys.version, mlci_digest()]
         for group in sorted(set(groups)):
             parts += sorted(f"{group}:{ep.name}={ep.value}@{dist_of(ep)}" for ep in every.select(group=group))
         fingerprints[tool] = hashlib.sha256("\n".join(parts).encode()).hexdigest()

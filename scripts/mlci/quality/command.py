@@ -7,20 +7,28 @@ import argparse
 import os
 import shlex
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from mlci import gha
 from mlci.errors import UserError
 from mlci.options import add_report_option, csv_list, non_negative_float, positive_int
-from mlci.quality.model import ALL_CHECKS, LINTERS, Finding, QualityResult, ToolResult
+from mlci.quality.model import Finding, QualityResult, ToolResult
+from mlci.quality.tools import ALL_CHECKS, DEFAULT_CHECKS
 
-HELP = "Run flake8, black, isort, bandit and pytest on a Python project, with annotations and a summary."
+HELP = (
+    "Run flake8, black, isort, bandit, ruff and pytest on a Python project, with annotations and a summary."
+)
 LEVELS = ("low", "medium", "high")
-MAX_SUMMARY_FINDINGS = 50
+ANNOTATE_MODES = ("changed-lines", "changed-files", "all")
+#: GitHub's limit per step and level: the rest are not shown (the summary and the report have them all)
+ANNOTATIONS_PER_STEP = 10
+#: rows of the summary's findings table (a step summary holds at most 1 MiB)
+MAX_SUMMARY_FINDINGS = 1000
 
 
 def checks_list(text: str) -> list[str]:
-    """``--checks``: a comma-separated subset of flake8,black,isort,bandit,pytest."""
+    """``--checks``: a comma-separated subset of ALL_CHECKS."""
     checks = csv_list(text)
     unknown = [check for check in checks if check not in ALL_CHECKS]
     if unknown or not checks:
@@ -51,10 +59,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--checks",
         type=checks_list,
-        default=list(LINTERS),
+        default=list(DEFAULT_CHECKS),
         metavar="LIST",
-        help=f"Comma-separated checks among {','.join(ALL_CHECKS)}. Default: {','.join(LINTERS)} "
-        "(pytest only when named).",
+        help=f"Comma-separated checks among {','.join(ALL_CHECKS)}. Default: {','.join(DEFAULT_CHECKS)} "
+        "(the others only when named).",
     )
     parser.add_argument(
         "--bandit-severity",
@@ -77,7 +85,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fix",
         action="store_true",
-        help="Apply isort and black to the files in place first, then check. Default: off.",
+        help="Apply the fixers among the checks (isort and ruff's safe fixes, then black and ruff format) to "
+        "the files in place first, then check. Default: off.",
     )
     parser.add_argument(
         "--no-cache",
@@ -115,6 +124,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Fail when total pytest coverage is below PCT percent (turns coverage on). "
         "Default: no threshold.",
     )
+    parser.add_argument(
+        "--annotate",
+        choices=ANNOTATE_MODES,
+        default="all",
+        help="Which findings become annotations (GitHub shows 10 errors and 10 warnings per step): "
+        "'changed-lines' only those on lines changed since the merge base of --changed-since (or, in a pull "
+        "request, of its base branch), 'changed-files' those in changed files, 'all' every finding; changed "
+        "lines always come first. The summary and the report keep every finding. Default: all.",
+    )
+    parser.add_argument(
+        "--sarif",
+        metavar="PATH",
+        help="Write every finding as SARIF 2.1.0 to PATH, for github/codeql-action/upload-sarif. "
+        "Default: no SARIF file.",
+    )
     add_report_option(parser, "every tool's status, timing and findings")
 
 
@@ -128,20 +152,62 @@ def _display_base() -> str:
 
 
 def _display(path: str | None, base: str) -> str | None:
+    """The path relative to ``base`` with forward slashes (GitHub's form on every OS), else as it is."""
     if path is None:
         return None
-    relative = os.path.relpath(path, base)
-    return path if relative.startswith("..") else relative
+    relative = Path(os.path.relpath(path, base)).as_posix()
+    return Path(path).as_posix() if relative.startswith("..") else relative
+
+
+def _closeness(finding: Finding, changed: dict[str, set[int] | None] | None) -> int:
+    """0: on a changed line (or no base is known), 1: in a changed file, 2: elsewhere."""
+    if changed is None:
+        return 0
+    if finding.path not in changed:
+        return 2
+    lines = changed[finding.path]
+    return 0 if lines is None or (finding.line is not None and finding.line in lines) else 1
+
+
+def _by_closeness(quality: QualityResult) -> list[tuple[int, Finding]]:
+    """Every finding with its closeness to the change, the closest first (stable: tool, file, line)."""
+    found = [(_closeness(f, quality.changed_lines), f) for r in quality.tools for f in r.findings]
+    return sorted(found, key=lambda pair: pair[0])
+
+
+def _render_annotations(quality: QualityResult, mode: str, base: str) -> None:
+    """Annotate the findings ``mode`` picks, changed lines first; say what GitHub will not show."""
+    limit = {"changed-lines": 0, "changed-files": 1, "all": 2}[mode]
+    shown = [finding for closeness, finding in _by_closeness(quality) if closeness <= limit]
+    for finding in shown:
+        gha.annotate(_annotation(finding, base))
+    left_out = sum(1 for r in quality.tools for f in r.findings) - len(shown)
+    if left_out:
+        where = "on changed lines" if mode == "changed-lines" else "in changed files"
+        gha.notice(
+            f"{left_out} finding(s) not {where} are not annotated (--annotate {mode}); the summary and the "
+            "report list every finding.",
+            title="mlci quality",
+        )
+    for level in ("error", "warning"):
+        count = sum(1 for finding in shown if finding.level == level)
+        if gha.in_actions() and count > ANNOTATIONS_PER_STEP:
+            gha.notice(
+                f"{count} {level} annotations: GitHub shows the first {ANNOTATIONS_PER_STEP} of a step "
+                "(changed lines first); the summary lists every finding.",
+                title="mlci quality",
+            )
 
 
 def _annotation(finding: Finding, base: str) -> gha.Annotation:
+    notebook = finding.cell is not None  # GitHub's lines are the JSON file's, ruff's are the cell's
     return gha.Annotation(
-        message=finding.message,
+        message=f"{finding.where}: {finding.message}" if notebook else finding.message,
         level=finding.level,
         title=finding.title,
         file=_display(finding.path, base),
-        line=finding.line,
-        col=finding.col,
+        line=None if notebook else finding.line,
+        col=None if notebook else finding.col,
     )
 
 
@@ -183,8 +249,7 @@ def _render_pytest(result: ToolResult, base: str) -> None:
 
 def _files_cell(result: ToolResult) -> str:
     if result.pytest is not None:
-        p = result.pytest
-        return f"{p.passed} passed, {p.failed} failed, {p.errors} errors, {p.skipped} skipped"
+        return result.pytest.counts()
     return f"{result.files_checked} checked, {result.files_cached} cached"
 
 
@@ -213,7 +278,7 @@ def _summary_markdown(quality: QualityResult, base: str) -> str:
             parts.append(f"**{result.tool} did not run:** {gha.md_escape(result.error)}")
         if result.below_threshold:
             parts.append(
-                f"{result.below_threshold} bandit finding(s) below the severity/confidence thresholds."
+                f"{result.below_threshold} {result.tool} finding(s) below the severity/confidence thresholds."
             )
         summary = result.pytest
         if summary is not None:
@@ -224,17 +289,17 @@ def _summary_markdown(quality: QualityResult, base: str) -> str:
                 parts.append(f"Coverage: **{summary.coverage:.2f}%**{threshold}")
             if summary.failures:
                 parts.append("Failed tests:\n\n" + "\n".join(f"- `{f.name}`" for f in summary.failures))
-    failures = [f for r in quality.tools for f in r.failures]
+    failures = [f for _, f in _by_closeness(quality) if f.level == "error"]
     if failures:
         rows = [
-            [f"{_display(f.path, base)}:{f.line or ''}", f.title, f.message]
+            [f"{_display(f.path, base)}:{f.where}", f.title, f.message]
             for f in failures[:MAX_SUMMARY_FINDINGS]
         ]
         more = len(failures) - MAX_SUMMARY_FINDINGS
         parts.append(
             "### Findings\n\n"
             + gha.md_table(("where", "check", "message"), rows)
-            + (f"\n\n…and {more} more (see the annotations and the log)." if more > 0 else "")
+            + (f"\n\n…and {more} more (see the JSON report and the log)." if more > 0 else "")
         )
     return "\n\n".join(parts)
 
@@ -249,11 +314,11 @@ def report_data(quality: QualityResult, base: str) -> dict[str, Any]:
             "findings": r.finding_count,
             "files_checked": r.files_checked,
             "files_cached": r.files_cached,
+            "version": r.version,
             "seconds": round(r.seconds, 3),
             "error": r.error,
+            "below_threshold": r.below_threshold,
         }
-        if r.tool == "bandit":
-            entry["below_threshold"] = r.below_threshold
         if r.pytest is not None:
             entry["pytest"] = {k: v for k, v in asdict(r.pytest).items() if k != "output"}
         tools.append(entry)
@@ -279,20 +344,40 @@ def render(quality: QualityResult, args: argparse.Namespace) -> None:
     for result in quality.tools:
         _render_diffs(result, base)
         _render_pytest(result, base)
-    for result in quality.tools:  # a tool that did not run is the one error line run() ends with (exit 2)
-        for finding in result.findings:
-            gha.annotate(_annotation(finding, base))
+    for message in quality.warnings:
+        gha.warning(message, title="mlci quality")
+    for message in quality.notices:
+        gha.notice(message, title="mlci quality")
+    # a tool that did not run is the one error line run() ends with (exit 2)
+    _render_annotations(quality, args.annotate, base)
     gha.info(gha.text_table(HEADERS, _rows(quality)))
     gha.add_summary(_summary_markdown(quality, base))
     outputs: dict[str, object] = {
         "passed": "true" if quality.passed else "false",
         "findings": quality.finding_count,
     }
-    if args.report and not quality.errors:  # exit 2 leaves no report that could pass for a verdict
+    if not quality.errors:  # exit 2 leaves no report that could pass for a verdict
         from mlci.report import write_json
 
-        outputs["report-path"] = str(write_json(args.report, report_data(quality, base)))
+        if args.report:
+            outputs["report-path"] = str(write_json(args.report, report_data(quality, base)))
+        if args.sarif:
+            from mlci.quality.sarif import sarif_log
+            from mlci.quality.tools import HOMEPAGES
+
+            log = sarif_log(quality, lambda path: _display(path, base) or path, HOMEPAGES)
+            outputs["sarif-path"] = str(write_json(args.sarif, log))
     gha.set_outputs(outputs)
+
+
+def _annotate_base(args: argparse.Namespace) -> dict[str, str]:
+    """Which ref tells the changed lines: --changed-since, else a pull request's base branch."""
+    if args.changed_since:
+        return {"annotate_base": args.changed_since, "annotate_base_source": "--changed-since"}
+    base_ref = os.environ.get("GITHUB_BASE_REF", "") if gha.in_actions() else ""
+    if base_ref and args.annotate != "all":
+        return {"annotate_base": f"origin/{base_ref}", "annotate_base_source": "--annotate (GITHUB_BASE_REF)"}
+    return {}
 
 
 def run(args: argparse.Namespace) -> bool:
@@ -314,6 +399,7 @@ def run(args: argparse.Namespace) -> bool:
         pytest_args=pytest_args,
         cov=args.cov,
         cov_fail_under=args.cov_fail_under,
+        **_annotate_base(args),
     )
     quality = run_quality(args.paths, options)
     render(quality, args)

@@ -11,9 +11,6 @@ from typing import Any, Literal
 Status = Literal["passed", "failed", "error", "skipped"]
 Level = Literal["error", "warning"]
 
-LINTERS = ("flake8", "black", "isort", "bandit")
-ALL_CHECKS = (*LINTERS, "pytest")
-
 #: pytest's exit code when it collected no tests (pytest.ExitCode.NO_TESTS_COLLECTED).
 PYTEST_NO_TESTS = 5
 
@@ -27,7 +24,8 @@ class Finding:
 
     ``path`` is relative to the project root while a tool parses its output; the runner turns it into an
     absolute path. ``level`` is "warning" for what a tool reports without failing (bandit's skipped files).
-    ``detail`` holds the diff black and isort would apply.
+    ``detail`` holds the diff a formatter would apply. ``cell`` is the notebook cell (``line`` is then the
+    line in that cell), as ruff reports it.
     """
 
     tool: str
@@ -40,6 +38,13 @@ class Finding:
     confidence: str | None = None
     detail: str | None = None
     level: Level = "error"
+    cell: int | None = None
+
+    @property
+    def where(self) -> str:
+        """``line``, or ``cell N, line L`` in a notebook."""
+        line = "" if self.line is None else str(self.line)
+        return f"cell {self.cell}, line {line}" if self.cell is not None else line
 
     @property
     def title(self) -> str:
@@ -80,11 +85,25 @@ class PytestSummary:
     failed: int = 0
     skipped: int = 0
     errors: int = 0
+    xfailed: int = 0
+    xpassed: int = 0
     failures: list[TestFailure] = field(default_factory=list)
     coverage: float | None = None
     cov_fail_under: float | None = None
     exit_code: int = 0
     output: str = ""
+
+    def counts(self) -> str:
+        """The counts as pytest's last line prints them: ``1 failed, 2 passed, 1 xfailed, 1 error``."""
+        parts = [
+            (self.failed, "failed"),
+            (self.passed, "passed"),
+            (self.skipped, "skipped"),
+            (self.xfailed, "xfailed"),
+            (self.xpassed, "xpassed"),
+            (self.errors, "error" if self.errors == 1 else "errors"),
+        ]
+        return ", ".join(f"{count} {word}" for count, word in parts if count) or "no tests ran"
 
     @property
     def no_tests(self) -> bool:
@@ -111,6 +130,7 @@ class ToolResult:
     error: str | None = None
     below_threshold: int = 0
     pytest: PytestSummary | None = None
+    version: str | None = None
 
     @property
     def failures(self) -> list[Finding]:
@@ -130,6 +150,11 @@ class QualityResult:
 
     tools: list[ToolResult]
     fixed: dict[str, int] = field(default_factory=dict)
+    #: absolute path -> the lines changed since the base (None: the whole file); None when no base is known
+    changed_lines: dict[str, set[int] | None] | None = None
+    #: what the user should know about the run itself (a PATH with nothing to check, an ignored hook arg)
+    warnings: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:

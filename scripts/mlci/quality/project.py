@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess  # nosec B404: runs git with fixed arguments, never a shell
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,7 +25,16 @@ from mlci.errors import UserError
 
 log = logging.getLogger(__name__)
 
-CONFIG_MARKERS = ("pyproject.toml", "setup.cfg", "tox.ini", ".flake8", ".isort.cfg", ".bandit")
+CONFIG_MARKERS = (
+    "pyproject.toml",
+    "setup.cfg",
+    "tox.ini",
+    ".flake8",
+    ".isort.cfg",
+    ".bandit",
+    "ruff.toml",
+    ".ruff.toml",
+)
 SKIP_DIRS = frozenset(
     {
         ".git",
@@ -46,7 +56,7 @@ SKIP_DIRS = frozenset(
     }
 )
 #: Extensions some tool checks by default; files without an extension may be scripts with a Python shebang.
-SOURCE_EXTENSIONS = frozenset({".py", ".pyi", ".pyw", ".pyx", ".pxd"})
+SOURCE_EXTENSIONS = frozenset({".py", ".pyi", ".pyw", ".pyx", ".pxd", ".ipynb"})
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,12 @@ class Project:
     args: list[str] = field(default_factory=list)
     in_git: bool = False
     sources: list[Source] = field(default_factory=list)
+    #: configuration files under the PATHs (by the names discover() was given), relative to the root
+    config_files: list[str] = field(default_factory=list)
+    #: with --changed-since: the changed files, relative to the root (None: check every file)
+    changed: set[str] | None = None
+    #: what the user should know about the files found (a name that is not UTF-8, skipped)
+    warnings: list[str] = field(default_factory=list)
 
     def path(self, rel: str) -> Path:
         return self.root / rel
@@ -111,6 +127,7 @@ def git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
         ["git", "--literal-pathspecs", "-C", str(root), *args],
         capture_output=True,
         text=True,
+        errors="surrogateescape",  # a file name that is not UTF-8 survives, to be named and skipped
         env=env,
         check=False,
     )
@@ -147,6 +164,14 @@ def _walk_from(rel: str, args: list[str]) -> str:
     return next((arg for arg in args if arg == "." or rel.startswith(arg + "/")), args[0])
 
 
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes, kept as surrogates by git() and os.walk
+        return False
+    return True
+
+
 def _walk(project: Project) -> list[tuple[str, bool]]:
     found: list[tuple[str, bool]] = []
     for arg in project.args:
@@ -157,8 +182,9 @@ def _walk(project: Project) -> list[tuple[str, bool]]:
     return found
 
 
-def discover(project: Project) -> list[Source]:
-    """Fill ``project.sources`` with the candidate files under its PATH arguments."""
+def discover(project: Project, config_names: Iterable[str] = ()) -> list[Source]:
+    """Fill ``project.sources`` with the candidate files under its PATH arguments (and
+    ``project.config_files`` with the files there named like one of ``config_names``)."""
     project.in_git = in_git_work_tree(project.root)
     if project.in_git:
         tracked = [(rel, True) for rel in _git_files(project, "--cached")]
@@ -169,37 +195,90 @@ def discover(project: Project) -> list[Source]:
     explicit = {arg for arg in project.args if project.path(arg).is_file()}
     found += [(arg, False) for arg in sorted(explicit)]  # named on the command line: checked even if ignored
     sources: dict[str, Source] = {}
+    for rel in sorted({rel for rel, _ in found if not _is_utf8(rel)}):
+        project.warnings.append(
+            f"{os.path.join(project.root, rel)!r}: skipped, its name is not valid UTF-8 (the tools and "
+            "GitHub cannot name it); rename the file."
+        )
+    found = [(rel, is_tracked) for rel, is_tracked in found if _is_utf8(rel)]
     for rel, is_tracked in found:
         if rel in sources or not (rel in explicit or _is_candidate(rel)) or not project.path(rel).is_file():
             continue
         sources[rel] = Source(rel=rel, walk_from=_walk_from(rel, project.args), tracked=is_tracked)
     project.sources = sorted(sources.values(), key=lambda source: source.rel)
+    names = frozenset(config_names)
+    project.config_files = sorted({rel for rel, _ in found if rel.rsplit("/", 1)[-1] in names})
     log.debug(
         "%s: %d candidate files (%s)", project.root, len(project.sources), "git" if project.in_git else "walk"
     )
     return project.sources
 
 
-def changed_since(project: Project, ref: str) -> set[str]:
-    """Files (relative to the root) that differ from where ``ref`` and HEAD diverged, plus untracked ones."""
+def _merge_base(project: Project, ref: str, option: str) -> str:
+    """The commit where ``ref`` and HEAD diverged; exit 2 naming ``option`` when there is none."""
     if not project.in_git:
         raise UserError(
-            f"--changed-since {ref}: {project.root} is not in a git work tree; drop the option or run it "
-            "in a clone."
+            f"{option} {ref}: {project.root} is not in a git work tree; drop the option or run it in a clone."
         )
     if git(project.root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
         raise UserError(
-            f"--changed-since {ref}: git does not know this ref; fetch it first (actions/checkout with "
+            f"{option} {ref}: git does not know this ref; fetch it first (actions/checkout with "
             "fetch-depth: 0, or git fetch origin <branch>)."
         )
     base = git(project.root, "merge-base", ref, "HEAD")
     if base.returncode != 0:
         raise UserError(
-            f"--changed-since {ref}: no common ancestor with HEAD (a shallow clone?); fetch the history with "
+            f"{option} {ref}: no common ancestor with HEAD (a shallow clone?); fetch the history with "
             "actions/checkout fetch-depth: 0."
         )
-    diff = git(project.root, "diff", "--name-only", "-z", "--relative", base.stdout.strip(), "--")
-    if diff.returncode != 0:
-        raise UserError(f"--changed-since {ref}: git diff failed: {diff.stderr.strip()}")
-    changed = {name for name in diff.stdout.split("\0") if name}
+    return base.stdout.strip()
+
+
+def _diff(project: Project, ref: str, option: str, *flags: str) -> tuple[Path, str]:
+    """git's toplevel and ``git diff FLAGS <merge base>`` (paths relative to the toplevel)."""
+    base = _merge_base(project, ref, option)
+    top = git(project.root, "rev-parse", "--show-toplevel")
+    diff = git(
+        project.root, "-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff", *flags, base, "--"
+    )
+    if diff.returncode != 0 or top.returncode != 0:
+        raise UserError(f"{option} {ref}: git diff failed: {(diff.stderr or top.stderr).strip()}")
+    return Path(top.stdout.strip()), diff.stdout
+
+
+def _relative(project: Project, toplevel: Path, name: str) -> str:
+    return Path(os.path.relpath(toplevel / name, os.path.realpath(project.root))).as_posix()
+
+
+def changed_since(project: Project, ref: str, option: str = "--changed-since") -> set[str]:
+    """Files that differ from where ``ref`` and HEAD diverged, plus untracked ones, relative to the project
+    root: a changed file outside the project (a configuration file above it) starts with ``../``."""
+    toplevel, out = _diff(project, ref, option, "--name-only", "-z")
+    changed = {_relative(project, toplevel, name) for name in out.split("\0") if name}
     return changed | {source.rel for source in project.sources if not source.tracked}
+
+
+_HUNK_NEW = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+
+
+def changed_lines(project: Project, ref: str, option: str) -> dict[str, set[int] | None]:
+    """Per changed file (relative to the root): the lines added or changed since the merge base of ``ref``
+    and HEAD (in the file as it is now); None for a file that is new or untracked, every line of it."""
+    toplevel, out = _diff(project, ref, option, "-U0", "--no-renames", "--diff-filter=AM")
+    lines: dict[str, set[int] | None] = {}
+    current: str | None = None
+    for line in out.splitlines():
+        if line.startswith("+++ "):
+            name = line[4:]
+            current = _relative(project, toplevel, name[2:]) if name.startswith("b/") else None
+            if current is not None:
+                lines.setdefault(current, set())
+        elif current is not None and (match := _HUNK_NEW.match(line)):
+            start, count = int(match[1]), int(match[2] if match[2] is not None else 1)
+            changed = lines[current]
+            if changed is not None:
+                changed.update(range(start, start + count))
+    for source in project.sources:
+        if not source.tracked:
+            lines[source.rel] = None
+    return lines

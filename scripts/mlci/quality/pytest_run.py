@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
 
 #: pytest's exit codes (pytest.ExitCode) that mean its arguments or the run itself were broken.
 USAGE_ERROR, INTERNAL_ERROR = 4, 3
+#: pytest's last line: ``=== 1 failed, 2 passed, 1 xfailed, 1 error in 0.12s ===`` (no ``=`` with -q)
+_COUNTS_LINE = re.compile(r"^=*\s*((?:\d+ [a-z]+(?:, )?)+) in [\d.]+s\b.*$")
+_COUNT = re.compile(r"(\d+) ([a-z]+)")
+_WORDS = {"error": "errors", "errors": "errors", "warning": None, "warnings": None, "deselected": None}
 
 
 def pytest_argv(
@@ -46,6 +51,33 @@ def _node_id(case: Element) -> str:
     return "::".join(part for part in (file, klass, name) if part)
 
 
+def read_counts(output: str, summary: PytestSummary) -> None:
+    """Take the counts from pytest's own last line, when it printed one (JUnit XML has no xpassed)."""
+    for line in reversed(output.splitlines()):
+        match = _COUNTS_LINE.match(line.strip())
+        if match:
+            counts = {"passed": 0, "failed": 0, "skipped": 0, "errors": 0, "xfailed": 0, "xpassed": 0}
+            for number, word in _COUNT.findall(match[1]):
+                key = _WORDS.get(word, word)
+                if key in counts:
+                    counts[key] = int(number)
+            for key, value in counts.items():
+                setattr(summary, key, value)
+            return
+
+
+def _cause(problem: Element) -> str:
+    """What went wrong: the message, or for a collection error (whose message is just "collection
+    failure") the exception line of its traceback (``E   ModuleNotFoundError: ...``)."""
+    message = (problem.get("message") or "").strip()
+    text = problem.text or ""
+    causes = [line[1:].strip() for line in text.splitlines() if line.startswith("E ")]
+    if causes and (not message or message == "collection failure"):
+        return f"{message}: {causes[-1]}" if message else causes[-1]
+    lines = (message or text.strip()).splitlines()
+    return lines[0] if lines else problem.tag
+
+
 def parse_junit(text: str) -> PytestSummary:
     """Counts and failures from a JUnit XML report."""
     from xml.etree import ElementTree  # nosec B405: the JUnit file our own pytest run just wrote
@@ -62,17 +94,19 @@ def parse_junit(text: str) -> PytestSummary:
             else:
                 summary.errors += 1
             line = case.get("line")
-            message = (problem.get("message") or problem.text or "").strip().splitlines()
             summary.failures.append(
                 TestFailure(
                     name=_node_id(case),
-                    message=message[0] if message else problem.tag,
+                    message=_cause(problem),
                     file=case.get("file") or None,
                     line=int(line) + 1 if line and line.isdigit() else None,
                 )
             )
-        elif case.find("skipped") is not None:
-            summary.skipped += 1
+        elif (skipped := case.find("skipped")) is not None:
+            if skipped.get("type") == "pytest.xfail":
+                summary.xfailed += 1
+            else:
+                summary.skipped += 1
         else:
             summary.passed += 1
     return summary
@@ -83,6 +117,15 @@ def read_coverage(text: str) -> float | None:
     totals = json.loads(text).get("totals", {})
     value = totals.get("percent_covered")
     return float(value) if isinstance(value, (int, float)) else None
+
+
+def _own_words(run: ToolRun) -> str:
+    """pytest's own message for a run that could not start: its ``error:`` line (a usage error prints the
+    inifile and rootdir after it), else its last line."""
+    for line in (run.stderr + "\n" + run.stdout).splitlines():
+        if " error: " in line or (line.startswith(("ERROR: ", "error: ")) and "usage:" not in line):
+            return f"pytest exited with code {run.returncode}: {line.strip()}"
+    return str(run.failure("pytest"))
 
 
 def run_pytest(
@@ -103,10 +146,9 @@ def run_pytest(
         if run.returncode in (USAGE_ERROR, INTERNAL_ERROR) or (
             run.returncode != PYTEST_NO_TESTS and not junit.is_file()
         ):
-            raise ToolFailed(
-                run.failure("pytest").args[0] + " (check --pytest-args and the project's pytest setup)"
-            )
+            raise ToolFailed(f"{_own_words(run)} (check --pytest-args and the project's pytest setup)")
         summary = parse_junit(junit.read_text(encoding="utf-8")) if junit.is_file() else PytestSummary()
+        read_counts(run.stdout, summary)
         if coverage_json is not None and coverage_json.is_file():
             summary.coverage = read_coverage(coverage_json.read_text(encoding="utf-8"))
     summary.cov_fail_under = cov_fail_under

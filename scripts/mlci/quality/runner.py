@@ -20,19 +20,27 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from importlib import metadata
 from pathlib import Path
 
 from mlci.errors import UserError
 from mlci.quality.cache import ResultCache, entry_key, file_digest, prune, tool_fingerprints
-from mlci.quality.model import LINTERS, Finding, PytestSummary, QualityResult, ToolResult
-from mlci.quality.project import Project, Source, changed_since, discover, group_paths
+from mlci.quality.model import Finding, PytestSummary, QualityResult, ToolResult
+from mlci.quality.project import Project, Source, changed_lines, changed_since, discover, group_paths
 from mlci.quality.pytest_run import run_pytest
-from mlci.quality.tools import LINTER_CLASSES, Linter, ToolFailed, ToolRun
-from mlci.quality.tools.bandit import passes_thresholds
+from mlci.quality.tools import DEFAULT_CHECKS, TOOLS, Linter, ToolFailed, ToolRun
 
 log = logging.getLogger(__name__)
 
 MAX_FILES_PER_CHUNK = 400
+#: Every file name a tool reads its configuration from (with --changed-since, listed with the sources).
+CONFIG_NAMES = frozenset(
+    {
+        "pyproject.toml",
+        ".pre-commit-config.yaml",
+        *(name for tool in TOOLS.values() for name in tool.config_files),
+    }
+)
 REQUIREMENTS = Path(__file__).resolve().parents[3] / "requirements" / "quality.txt"
 _SCRIPTS_DIR = str(Path(__file__).resolve().parents[2])
 
@@ -41,7 +49,7 @@ _SCRIPTS_DIR = str(Path(__file__).resolve().parents[2])
 class Options:
     """What ``mlci quality`` was asked to do."""
 
-    checks: Sequence[str] = LINTERS
+    checks: Sequence[str] = DEFAULT_CHECKS
     bandit_severity: str = "low"
     bandit_confidence: str = "low"
     changed_since: str | None = None
@@ -51,6 +59,10 @@ class Options:
     pytest_args: Sequence[str] = ()
     cov: Sequence[str] = ()
     cov_fail_under: float | None = None
+    #: the ref whose merge base with HEAD tells which lines changed (for annotations); None: not known
+    annotate_base: str | None = None
+    #: how annotate_base was given (the option or variable to name in an error)
+    annotate_base_source: str = "--changed-since"
 
 
 @dataclass
@@ -120,10 +132,10 @@ def execute(module: str, argv: Sequence[str], cwd: Path, extra_env: dict[str, st
 
 def require_tools(options: Options) -> None:
     """Fail with one line when a tool the run needs is not installed in this Python."""
-    needed = list(options.checks)
+    needed = [TOOLS[check].module if check in TOOLS else check for check in options.checks]
     if "pytest" in options.checks and (options.cov or options.cov_fail_under is not None):
         needed.append("pytest_cov")
-    for module in needed:
+    for module in dict.fromkeys(needed):
         if importlib.util.find_spec(module) is None:
             name = module.replace("_", "-")
             raise UserError(
@@ -176,7 +188,7 @@ def _plan(
     keys: dict[str, str] = {}
     results: dict[str, list[Finding]] = {}
     misses: list[Source] = []
-    for source in linter.select(sources):
+    for source in sources:
         key = entry_key(linter.name, fingerprint, config, source.rel, digests.of(linter.root / source.rel))
         keys[source.rel] = key
         stored = cache.get(key)
@@ -190,7 +202,7 @@ def _plan(
 def _lint_action(plan: _Plan, files: list[Source]) -> Callable[[], None]:
     def action() -> None:
         linter = plan.linter
-        run = execute(linter.name, linter.check_argv(files), linter.root)
+        run = execute(linter.module, linter.check_argv(files), linter.root)
         try:
             found = linter.parse(files, run)
         except ToolFailed as exc:
@@ -206,25 +218,36 @@ def _lint_action(plan: _Plan, files: list[Source]) -> Callable[[], None]:
 # --------------------------------------------------------------------------------------------- fixing
 
 
-def _count_lines(text: str, prefix: str) -> int:
-    return sum(1 for line in text.splitlines() if line.startswith(prefix))
-
-
 def apply_fixes(projects: list[Project], checks: Sequence[str]) -> dict[str, int]:
-    """Run isort, then black, in place on the files each would check; how many files each changed."""
-    fixed = {tool: 0 for tool in ("isort", "black") if tool in checks}
+    """Run the fixers among the checks in place on the files each would check, by stage (import sorters
+    before formatters); how many files each changed (by content)."""
+    fixers = sorted(
+        (check for check in checks if check in TOOLS and TOOLS[check].fix_stage is not None),
+        key=lambda check: (TOOLS[check].fix_stage, checks.index(check)),
+    )
+    fixed = {tool: 0 for tool in fixers}
     for project in projects:
-        for tool in fixed:
-            linter = LINTER_CLASSES[tool](project)
-            files = linter.select(project.sources)
+        for tool in fixers:
+            linter = TOOLS[tool](project)
+            files = sources_for(linter, project)
             if not files:
                 continue
-            run = execute(linter.name, linter.fix_argv(files), project.root)
-            fixed[tool] += _count_lines(run.stdout, "Fixing ") + _count_lines(run.stderr, "reformatted ")
+            before = {source.rel: file_digest(project.root / source.rel) for source in files}
+            run = execute(linter.module, linter.fix_argv(files), project.root)
+            if run.returncode != 0:
+                log.warning("%s --fix: %s", tool, run.failure(tool).args[0])
+            fixed[tool] += sum(file_digest(project.root / rel) != digest for rel, digest in before.items())
     return fixed
 
 
 # --------------------------------------------------------------------------------------------- running
+
+
+def _version(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def _span(jobs: list[_Job], tool: str) -> float:
@@ -233,9 +256,14 @@ def _span(jobs: list[_Job], tool: str) -> float:
     return max(end for _, end in spans) - min(start for start, _ in spans) if spans else 0.0
 
 
-def _collect(tool: str, plans: list[_Plan], seconds: float, keep: Callable[[Finding], bool]) -> ToolResult:
-    """One linter's result over every project; findings ``keep`` rejects count as below the threshold."""
-    result = ToolResult(tool=tool, seconds=seconds + sum(plan.seconds for plan in plans))
+def _collect(tool: str, plans: list[_Plan], seconds: float, options: Options) -> ToolResult:
+    """One linter's result over every project; error findings the linter does not count (below the
+    thresholds the options set) are only counted."""
+    result = ToolResult(
+        tool=tool,
+        seconds=seconds + sum(plan.seconds for plan in plans),
+        version=_version(TOOLS[tool].distribution),
+    )
     for plan in plans:
         result.files_checked += len(plan.misses)
         result.files_cached += len(plan.keys) - len(plan.misses)
@@ -243,7 +271,7 @@ def _collect(tool: str, plans: list[_Plan], seconds: float, keep: Callable[[Find
             result.error = f"{plan.error} (in {plan.linter.root})" if len(plans) > 1 else plan.error
         for rel in sorted(plan.results):
             for finding in plan.results[rel]:
-                if keep(finding):
+                if finding.level != "error" or plan.linter.counts(finding, options):
                     result.findings.append(replace(finding, path=str(plan.linter.root / rel)))
                 else:
                     result.below_threshold += 1
@@ -265,6 +293,8 @@ def _pytest_result(
         total.failed += summary.failed
         total.skipped += summary.skipped
         total.errors += summary.errors
+        total.xfailed += summary.xfailed
+        total.xpassed += summary.xpassed
         for failure in summary.failures:
             if failure.file:
                 failure.file = str(project.root / failure.file)
@@ -276,7 +306,7 @@ def _pytest_result(
             total.coverage = (
                 summary.coverage if total.coverage is None else min(total.coverage, summary.coverage)
             )
-    result = ToolResult(tool="pytest", pytest=total, seconds=seconds)
+    result = ToolResult(tool="pytest", pytest=total, seconds=seconds, version=_version("pytest"))
     if errors:
         result.status, result.error = "error", "; ".join(errors)
     elif total.exit_code != 0 or not total.coverage_ok:
@@ -304,29 +334,69 @@ def _pytest_action(
     return action
 
 
+def sources_for(linter: Linter, project: Project) -> list[Source]:
+    """The files the linter checks: with --changed-since only the changed ones, unless a file the linter
+    reads (its configuration, its plugins) changed, which can change the verdict on every file."""
+    candidates = project.sources
+    changed = project.changed
+    if changed is not None and not any(
+        linter.reads(Path(os.path.normpath(project.root / rel))) for rel in changed
+    ):
+        candidates = [source for source in candidates if source.rel in changed]
+    return linter.select(candidates)
+
+
 def _projects(paths: Sequence[str], options: Options, cwd: Path) -> list[Project]:
-    """The projects of the PATHs, each with its candidate files (only the changed ones with changed_since)."""
+    """The projects of the PATHs, each with its candidate files (and the changed ones with changed_since)."""
     projects = group_paths(paths or ["."], cwd)
     for project in projects:
-        discover(project)
+        discover(project, CONFIG_NAMES)
         if options.changed_since:
-            changed = changed_since(project, options.changed_since)
-            project.sources = [source for source in project.sources if source.rel in changed]
+            project.changed = changed_since(project, options.changed_since)
     return projects
+
+
+def _warnings(projects: list[Project], plans: dict[str, list[_Plan]]) -> list[str]:
+    """The run's warnings, each once: skipped files, tools' configuration warnings, PATHs with nothing."""
+    found = [message for project in projects for message in project.warnings]
+    found += [
+        message for tool_plans in plans.values() for plan in tool_plans for message in plan.linter.warnings
+    ]
+    for project in projects:
+        if not project.sources:
+            for arg in project.args:
+                where = arg if project.root == Path.cwd() else os.path.join(project.root, arg)
+                found.append(
+                    f"PATH {where}: nothing to check there (no Python files the tools would check); name the "
+                    "project's source directory."
+                )
+    return list(dict.fromkeys(found))
+
+
+def _changed_lines(projects: list[Project], options: Options) -> dict[str, set[int] | None] | None:
+    """Absolute path -> its changed lines since options.annotate_base, over every project."""
+    if options.annotate_base is None:
+        return None
+    found: dict[str, set[int] | None] = {}
+    for project in projects:
+        lines = changed_lines(project, options.annotate_base, options.annotate_base_source)
+        found.update({str(project.root / rel): changed for rel, changed in lines.items()})
+    return found
 
 
 def _lint_jobs(projects: list[Project], options: Options) -> tuple[dict[str, list[_Plan]], list[_Job]]:
     """Per linter, what the cache served in each project; and the chunks left to run."""
-    linters = [tool for tool in options.checks if tool in LINTER_CLASSES]
+    linters = [tool for tool in options.checks if tool in TOOLS]
     digests = _Digests()
     plans: dict[str, list[_Plan]] = {tool: [] for tool in linters}
     jobs: list[_Job] = []
-    fingerprints = tool_fingerprints({tool: LINTER_CLASSES[tool].plugin_groups for tool in linters})
+    fingerprints = tool_fingerprints(
+        {tool: (TOOLS[tool].distribution, TOOLS[tool].plugin_groups) for tool in linters}
+    )
     for tool in linters:
         for project in projects:
-            plan = _plan(
-                LINTER_CLASSES[tool](project), project.sources, fingerprints[tool], digests, options.use_cache
-            )
+            linter = TOOLS[tool](project)
+            plan = _plan(linter, sources_for(linter, project), fingerprints[tool], digests, options.use_cache)
             plans[tool].append(plan)
             sizes = {s.rel: digests.sizes[project.root / s.rel] for s in plan.misses}
             for files in _chunks(plan.linter, plan.misses, sizes, options.jobs):
@@ -367,17 +437,22 @@ def run_quality(paths: Sequence[str], options: Options, cwd: Path | None = None)
     if options.use_cache:
         prune()
 
-    def keep(finding: Finding) -> bool:
-        if finding.tool != "bandit" or finding.level != "error":
-            return True
-        return passes_thresholds(finding, options.bandit_severity, options.bandit_confidence)
-
     results = [
         (
             _pytest_result(summaries, pytest_errors, _span(jobs, tool))
             if tool == "pytest"
-            else _collect(tool, plans[tool], _span(jobs, tool), keep)
+            else _collect(tool, plans[tool], _span(jobs, tool), options)
         )
         for tool in options.checks
     ]
-    return QualityResult(tools=results, fixed=fixed)
+    return QualityResult(
+        tools=results,
+        fixed=fixed,
+        changed_lines=_changed_lines(projects, options),
+        warnings=_warnings(projects, plans),
+        notices=list(
+            dict.fromkeys(
+                n for tool_plans in plans.values() for plan in tool_plans for n in plan.linter.notices
+            )
+        ),
+    )

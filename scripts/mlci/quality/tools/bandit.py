@@ -15,7 +15,7 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlci.errors import UserError
 from mlci.quality.configfiles import load_toml, read_ini, toml_table
@@ -23,12 +23,35 @@ from mlci.quality.model import BANDIT_RANKS, Finding
 from mlci.quality.project import Project, Source
 from mlci.quality.tools.base import Linter, ToolRun, walk_components
 
+if TYPE_CHECKING:
+    from mlci.quality.runner import Options
+
 DEFAULT_EXCLUDE = (".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox", ".eggs", "*.egg")
 YAML_CONFIGS = ("bandit.yaml", "bandit.yml", ".bandit.yaml", ".bandit.yml")
 
 
-def load_config(root: Path) -> tuple[list[str], dict[str, Any]]:
-    """The ``-c``/``--ini`` arguments for the project, and the options they set."""
+def find_ini(project: Project) -> str | None:
+    """The ``.bandit`` file ``bandit -r PATH...`` uses: the one found anywhere under the PATHs (bandit walks
+    them for it); more than one is bandit's own error, so it is exit 2 here too."""
+    found = [
+        rel
+        for rel in project.config_files
+        if rel.rsplit("/", 1)[-1] == ".bandit"
+        and any(arg == "." or rel == arg or rel.startswith(arg + "/") for arg in project.args)
+    ]
+    if (project.root / ".bandit").is_file() and ".bandit" not in found:
+        found.insert(0, ".bandit")
+    if len(found) > 1:
+        raise UserError(
+            f"bandit: several .bandit files under the PATHs ({', '.join(found)}); bandit -r refuses that "
+            "too: keep one, or check each directory as a PATH of its own."
+        )
+    return found[0] if found else None
+
+
+def load_config(root: Path, ini: str | None = ".bandit") -> tuple[list[str], dict[str, Any]]:
+    """The ``-c``/``--ini`` arguments for the project (``ini``: its .bandit file, relative to the root), and
+    the options they set."""
     argv: list[str] = []
     options: dict[str, Any] = {}
     pyproject = toml_table(load_toml(root / "pyproject.toml"), "tool.bandit")
@@ -45,11 +68,11 @@ def load_config(root: Path) -> tuple[list[str], dict[str, Any]]:
                 f"{root / yaml_file}: not valid YAML ({exc}); fix bandit's configuration."
             ) from exc
         argv, options = ["-c", yaml_file], loaded if isinstance(loaded, dict) else {}
-    if (root / ".bandit").is_file():
-        argv += ["--ini", ".bandit"]
-        ini = read_ini(root / ".bandit")
-        if "bandit" in ini and "exclude" in ini["bandit"]:
-            options["_ini_exclude"] = ini["bandit"]["exclude"]
+    if ini is not None and (root / ini).is_file():
+        argv += ["--ini", ini]
+        parsed = read_ini(root / ini)
+        if "bandit" in parsed and "exclude" in parsed["bandit"]:
+            options["_ini_exclude"] = parsed["bandit"]["exclude"]
     return argv, options
 
 
@@ -74,16 +97,19 @@ def passes_thresholds(finding: Finding, severity: str, confidence: str) -> bool:
 
 class Bandit(Linter):
     name = "bandit"
+    homepage = "https://bandit.readthedocs.io/"
     plugin_groups = ("bandit.plugins", "bandit.blacklists", "bandit.formatters")
     config_files = (".bandit", *YAML_CONFIGS)
     pyproject_tables = ("tool.bandit",)
     search_parents = False
+    hook_options = {"--skip": True, "-s": True, "--tests": True, "-t": True}
     cost_per_kib = 0.003
     startup = 0.25
 
     def __init__(self, project: Project) -> None:
         super().__init__(project)
-        self.config_argv, options = load_config(self.root)
+        self.ini = find_ini(project)
+        self.config_argv, options = load_config(self.root, self.ini)
         include = options.get("include")
         self.include = list(include) if isinstance(include, list) and include else ["*.py"]
         exclude_dirs = options.get("exclude_dirs")
@@ -92,8 +118,19 @@ class Bandit(Linter):
         for path in cli_exclude.split(","):
             self.exclude.append(os.path.join(path, "*") if (self.root / path).is_dir() else path)
 
+    def config_extra(self) -> list[str]:
+        if self.ini is None or "/" not in self.ini:
+            return []  # none, or the root's (a config file of the digest)
+        return [f"{self.ini}:{(self.root / self.ini).read_text(encoding='utf-8', errors='replace')}"]
+
+    def reads(self, path: Path) -> bool:
+        return super().reads(path) or (path.name == ".bandit" and self.root in path.parents)
+
     def arg(self, source: Source) -> str:
         return walk_components(source)[-1]
+
+    def counts(self, finding: Finding, options: Options) -> bool:
+        return passes_thresholds(finding, options.bandit_severity, options.bandit_confidence)
 
     def selects(self, source: Source) -> bool:
         path = self.arg(source)
@@ -103,7 +140,7 @@ class Bandit(Linter):
         return not any(fnmatch.fnmatch(path, glob) or glob in path for glob in self.exclude)
 
     def check_argv(self, files: Sequence[Source]) -> list[str]:
-        return ["-f", "json", "-q", *self.config_argv, "--", *map(self.arg, files)]
+        return ["-f", "json", "-q", *self.config_argv, *self.hook_argv, "--", *map(self.arg, files)]
 
     def parse(self, files: Sequence[Source], run: ToolRun) -> dict[str, list[Finding]]:
         if run.returncode not in (0, 1):

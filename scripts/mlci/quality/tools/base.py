@@ -1,22 +1,35 @@
 """What every linter adapter provides, and the helpers they share.
 
-An adapter is built per project (its constructor reads the tool's configuration) and answers four questions:
-which candidate files the tool would check when run by hand on the PATHs (``selects``), what configuration it
-reads (``config_digest``), how to run it on an explicit file list (``check_argv``), and what its output says
-about each file (``parse``). The runner owns caching, chunking and parallelism.
+A tool is one module in this package with one :class:`Linter` subclass, registered once in
+``mlci.quality.tools.TOOLS``. Its class attributes say how it runs (``module``, ``distribution`` for its
+version, ``plugin_groups`` for its plugins' versions, whether it is a default check, whether and in which
+stage ``--fix`` applies it). An adapter is built per project (its constructor reads the tool's
+configuration) and answers: which candidate files the tool would check when run by hand on the PATHs
+(``selects``), which files it reads besides them (``config_digest``, ``reads``: cache key and
+``--changed-since``), how to run it on an explicit file list (``check_argv``, ``fix_argv``), what its output
+says about each file (``parse``) and which findings fail the gate (``counts``). The runner owns caching,
+chunking and parallelism.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 from mlci.quality.configfiles import config_digest
+from mlci.quality.hooks import CONFIG as HOOKS_CONFIG
+from mlci.quality.hooks import hook_args
 from mlci.quality.model import Finding
 from mlci.quality.project import Project, Source
+
+if TYPE_CHECKING:
+    from mlci.quality.runner import Options
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -46,9 +59,18 @@ class ToolRun:
 
 
 class Linter:
-    """Base class of the flake8, black, isort and bandit adapters."""
+    """Base class of the tool adapters."""
 
-    name: ClassVar[str]  # also its module (python -m <name>) and its distribution
+    name: ClassVar[str]  #: the check's name in --checks and in reports
+    module: ClassVar[str]  #: python -m <module> (default: the name)
+    distribution: ClassVar[str]  #: whose version is the tool's (default: the module)
+    homepage: ClassVar[str]  #: where its rules are documented (SARIF's informationUri)
+    #: among the checks run when --checks is not given
+    default: ClassVar[bool] = True
+    #: None: --fix does not apply it; else fixers run by stage (import sorters 0 before formatters 1)
+    fix_stage: ClassVar[int | None] = None
+    #: options of a pre-commit hook's ``args:`` passed on (-> takes a value?), see mlci.quality.hooks
+    hook_options: ClassVar[dict[str, bool]] = {}
     plugin_groups: ClassVar[tuple[str, ...]] = ()
     config_files: ClassVar[tuple[str, ...]] = ()
     pyproject_tables: ClassVar[tuple[str, ...]] = ()
@@ -57,13 +79,35 @@ class Linter:
     cost_per_kib: ClassVar[float] = 0.003
     startup: ClassVar[float] = 0.2
 
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__:
+            if not hasattr(cls, "module"):
+                cls.module = cls.name
+            if not hasattr(cls, "distribution"):
+                cls.distribution = cls.module
+
     def __init__(self, project: Project) -> None:
         self.root = project.root
+        self.project = project
+        #: what the tool warned about its configuration (a broken setup.cfg), naming the file
+        self.warnings: list[str] = []
+        hook = hook_args(project.root, self.name, self.hook_options)
+        #: the settings from the project's pre-commit hook, passed on every run of the tool
+        self.hook_argv = list(hook.honoured)
+        self.notices = list(hook.notices)
 
     # ---- what the tool reads
     def config_extra(self) -> list[str]:
         """Anything besides the config files that changes the tool's verdict (e.g. isort's source layout)."""
         return []
+
+    def reads(self, path: Path) -> bool:
+        """Whether ``path`` (absolute) is a file the tool reads besides the sources (a config file, a plugin):
+        with ``--changed-since``, a change to one re-checks every file."""
+        names = set(self.config_files) | ({"pyproject.toml"} if self.pyproject_tables else set())
+        places = [self.root, *self.root.parents] if self.search_parents else [self.root]
+        return (path.name in names and path.parent in places) or path == self.root / HOOKS_CONFIG
 
     def config_digest(self) -> str:
         return config_digest(
@@ -71,7 +115,7 @@ class Linter:
             files=self.config_files,
             pyproject_tables=self.pyproject_tables,
             search_parents=self.search_parents,
-            extra=self.config_extra(),
+            extra=[*self.config_extra(), "hook args: " + "\0".join(self.hook_argv)],
         )
 
     # ---- which files
@@ -97,6 +141,10 @@ class Linter:
         """Findings per file (``Source.rel``), one entry for every file of the run, empty when clean."""
         raise NotImplementedError
 
+    def counts(self, finding: Finding, options: Options) -> bool:
+        """Whether an error finding fails the gate (False: below the thresholds the options set)."""
+        return True
+
     # ---- helpers
     def index(self, files: Iterable[Source]) -> dict[str, str]:
         """Every way the tool may print a file's name (as given, normalised, resolved) -> ``Source.rel``."""
@@ -117,6 +165,19 @@ class Linter:
 
     def finding(self, rel: str, **fields: object) -> Finding:
         return Finding(tool=self.name, path=rel, **fields)  # type: ignore[arg-type]
+
+
+def tree_digests(directories: Iterable[Path], base: Path) -> list[tuple[str, str]]:
+    """(path relative to ``base``, sha256) of each file below the directories (a missing one adds nothing)."""
+    found: list[tuple[str, str]] = []
+    for directory in directories:
+        for dirpath, dirnames, filenames in os.walk(directory):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+            for name in sorted(filenames):
+                path = os.path.join(dirpath, name)
+                with contextlib.suppress(OSError), open(path, "rb") as handle:
+                    found.append((os.path.relpath(path, base), hashlib.sha256(handle.read()).hexdigest()))
+    return found
 
 
 def walk_components(source: Source) -> list[str]:

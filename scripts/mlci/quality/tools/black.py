@@ -71,6 +71,26 @@ def parse_errors(stderr: str) -> list[tuple[str, int | None, int | None, str]]:
 
 class Black(Linter):
     name = "black"
+    homepage = "https://black.readthedocs.io/"
+    fix_stage = 1
+    hook_options = {
+        "--line-length": True,
+        "-l": True,
+        "--target-version": True,
+        "-t": True,
+        "--skip-string-normalization": False,
+        "-S": False,
+        "--skip-magic-trailing-comma": False,
+        "-C": False,
+        "--preview": False,
+        "--unstable": False,
+        "--enable-unstable-feature": True,
+        "--pyi": False,
+        "--ipynb": False,
+        "--python-cell-magics": True,
+        "--skip-source-first-line": False,
+        "-x": False,
+    }
     pyproject_tables = ("tool.black", "project.requires-python")
     cost_per_kib = 0.01
     startup = 0.3
@@ -175,12 +195,13 @@ class Black(Linter):
             "--no-color",
             "--workers=1",
             *self._config_argv(),
+            *self.hook_argv,
             "--",
             *map(self.arg, files),
         ]
 
     def fix_argv(self, files: Sequence[Source]) -> list[str]:
-        return ["--no-color", *self._config_argv(), "--", *map(self.arg, files)]
+        return ["--no-color", *self._config_argv(), *self.hook_argv, "--", *map(self.arg, files)]
 
     def parse(self, files: Sequence[Source], run: ToolRun) -> dict[str, list[Finding]]:
         if run.returncode not in (0, 1, 123):

@@ -18,7 +18,7 @@ from pathlib import Path
 from mlci.quality.configfiles import read_ini
 from mlci.quality.model import Finding
 from mlci.quality.project import Project, Source
-from mlci.quality.tools.base import Linter, ToolRun, walk_components
+from mlci.quality.tools.base import Linter, ToolRun, tree_digests, walk_components
 
 DEFAULT_EXCLUDE = (".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox", ".nox", ".eggs", "*.egg")
 MARK = "@mlci@"
@@ -62,9 +62,23 @@ def parse_output(stdout: str) -> list[tuple[str, int, int, str, str]]:
 
 class Flake8(Linter):
     name = "flake8"
+    homepage = "https://flake8.pycqa.org/"
     plugin_groups = ("flake8.extension", "flake8.report")
     config_files = ("setup.cfg", "tox.ini", ".flake8")
     pyproject_tables = ("tool.flake8",)
+    hook_options = {
+        "--max-line-length": True,
+        "--max-doc-length": True,
+        "--max-complexity": True,
+        "--select": True,
+        "--ignore": True,
+        "--extend-select": True,
+        "--extend-ignore": True,
+        "--per-file-ignores": True,
+        "--indent-size": True,
+        "--hang-closing": False,
+        "--doctests": False,
+    }
     cost_per_kib = 0.004
     startup = 0.15
 
@@ -74,6 +88,13 @@ class Flake8(Linter):
         self.filename: list[str] = ["*.py"]
         config = find_config(self.root)
         parser = read_ini(config) if config is not None else None
+        #: [flake8:local-plugins] paths: the team's own plugins, whose code is part of every verdict
+        self.plugin_dirs: list[Path] = []
+        if config is not None and parser is not None and "flake8:local-plugins" in parser:
+            paths = parser["flake8:local-plugins"].get("paths", "")
+            self.plugin_dirs = [
+                Path(os.path.normpath(config.parent / p)) for p in _patterns(paths, config.parent)
+            ]
         if config is not None and parser is not None and "flake8" in parser:
             options = {key.replace("_", "-"): value for key, value in parser["flake8"].items()}
             if "exclude" in options:
@@ -82,6 +103,12 @@ class Flake8(Linter):
                 self.exclude += _patterns(options["extend-exclude"], config.parent)
             if "filename" in options:
                 self.filename = _patterns(options["filename"], config.parent)
+
+    def config_extra(self) -> list[str]:
+        return [f"plugin {path}:{digest}" for path, digest in tree_digests(self.plugin_dirs, self.root)]
+
+    def reads(self, path: Path) -> bool:
+        return super().reads(path) or any(d == path or d in path.parents for d in self.plugin_dirs)
 
     def _excluded(self, name: str) -> bool:
         basename = os.path.basename(name)
@@ -103,6 +130,7 @@ class Flake8(Linter):
             "--color=never",
             "--no-show-source",
             f"--format={FORMAT}",
+            *self.hook_argv,
             "--",
             *map(self.arg, files),
         ]

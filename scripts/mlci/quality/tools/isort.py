@@ -13,16 +13,16 @@ the layout of those directories is part of the cache key, besides the config fil
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 from mlci.errors import UserError
 from mlci.quality.diffs import first_changed_line, split_file_diffs
 from mlci.quality.model import Finding
-from mlci.quality.project import Project, Source
+from mlci.quality.project import SKIP_DIRS, Project, Source
 from mlci.quality.tools.base import Linter, ToolRun, walk_components
 
 _ERROR = re.compile(r"^ERROR: (?P<path>.+) Imports are incorrectly sorted and/or formatted\.$")
@@ -30,30 +30,96 @@ _BEFORE = ":before"
 MESSAGE = "imports are incorrectly sorted (the diff is in the log); run isort, or mlci quality --fix"
 
 
-def layout(root: Path, src_paths: Sequence[Path]) -> list[str]:
-    """Names two levels deep in each source path, and the digest of each package's ``__init__.py``
-    (relative to the project root, so a checkout elsewhere has the same layout)."""
+#: What makes an ``__init__.py`` declare a namespace package for isort (``isort.place``).
+_NAMESPACE_DECLARATIONS = (
+    b"__import__('pkg_resources').declare_namespace(__name__)",
+    b'__import__("pkg_resources").declare_namespace(__name__)',
+    b"__path__ = __import__('pkgutil').extend_path(__path__, __name__)",
+    b'__path__ = __import__("pkgutil").extend_path(__path__, __name__)',
+)
+#: How deep namespace packages are followed (isort follows them as deep as an import's dotted name goes).
+MAX_NAMESPACE_DEPTH = 6
+
+
+def is_namespace(directory: Path, extensions: frozenset[str]) -> bool:
+    """isort's rule: a directory with no ``__init__.py`` and no source file, or whose ``__init__.py``
+    declares a namespace with pkg_resources or pkgutil."""
+    init = directory / "__init__.py"
+    if not init.is_file():
+        return not any(
+            child.suffix.lstrip(".") in extensions or child.name.lower() in ("setup.cfg", "pyproject.toml")
+            for child in directory.iterdir()
+        )
+    with init.open("rb") as handle:
+        start = handle.read(4096)
+    return any(declaration in start for declaration in _NAMESPACE_DECLARATIONS)
+
+
+def layout(
+    root: Path, src_paths: Sequence[Path], extensions: frozenset[str], namespaces: frozenset[str]
+) -> list[str]:
+    """What isort's first-party placement depends on, relative to the project root (so a checkout
+    elsewhere has the same layout): the names in each source path, whether each directory there is a
+    namespace package, and, inside namespace packages, the same again as deep as isort follows them."""
     entries: list[str] = []
-    for src in src_paths:
-        if not src.is_dir():
-            continue
-        where = os.path.relpath(src, os.path.realpath(root))
-        for top in sorted(os.scandir(src), key=lambda entry: entry.name):
-            entries.append(f"{where}:{top.name}")
-            if not top.is_dir():
+
+    def visit(directory: Path, where: str, dotted: str, depth: int) -> None:
+        try:
+            children = sorted(os.scandir(directory), key=lambda entry: entry.name)
+        except OSError:
+            return
+        for child in children:
+            if child.name in SKIP_DIRS or not child.name.split(".", 1)[0].isidentifier():
+                continue  # not importable: never a module isort places
+            name = f"{dotted}.{child.name}" if dotted else child.name
+            if not child.is_dir():
+                entries.append(f"{where}:{name}")
                 continue
-            with contextlib.suppress(OSError):
-                entries += [f"{where}:{top.name}/{name}" for name in sorted(os.listdir(top.path))]
-                init = Path(top.path) / "__init__.py"
-                if init.is_file():
-                    entries.append(
-                        f"{where}:{top.name}/__init__.py:{hashlib.sha256(init.read_bytes()).hexdigest()}"
-                    )
+            path = Path(child.path)
+            namespace = is_namespace(path, extensions) if os.access(path, os.R_OK) else False
+            entries.append(f"{where}:{name}/{'namespace' if namespace else 'package'}")
+            if (namespace or name in namespaces) and depth < MAX_NAMESPACE_DEPTH:
+                visit(path, where, name, depth + 1)
+
+    for src in src_paths:
+        if src.is_dir():
+            visit(src, os.path.relpath(src, os.path.realpath(root)), "", 0)
     return entries
 
 
 class Isort(Linter):
     name = "isort"
+    homepage = "https://pycqa.github.io/isort/"
+    fix_stage = 0
+    hook_options = {
+        "--profile": True,
+        "--line-length": True,
+        "-l": True,
+        "--line-width": True,
+        "-w": True,
+        "--multi-line": True,
+        "-m": True,
+        "--trailing-comma": False,
+        "--tc": False,
+        "--force-single-line-imports": False,
+        "--sl": False,
+        "--combine-as": False,
+        "--ca": False,
+        "--float-to-top": False,
+        "--known-first-party": True,
+        "-p": True,
+        "--known-third-party": True,
+        "-o": True,
+        "--force-sort-within-sections": False,
+        "--fss": False,
+        "--lines-after-imports": True,
+        "--lai": True,
+        "--use-parentheses": False,
+        "--up": False,
+        "--ensure-newline-before-comments": False,
+        "--py": True,
+        "--python-version": True,
+    }
     plugin_groups = ("isort.sort_function", "isort.literal_sort_type")
     config_files = (".isort.cfg", "setup.cfg", "tox.ini", ".editorconfig")
     pyproject_tables = ("tool.isort",)
@@ -66,15 +132,23 @@ class Isort(Linter):
         from isort.settings import Config
 
         # isort resolves relative names and its default directory against the working directory.
-        with contextlib.chdir(self.root):
+        with contextlib.chdir(self.root), warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
             try:
                 self.config = Config(settings_path=str(self.root))
             except (ISortError, ValueError, TypeError) as exc:
                 raise UserError(f"isort cannot read its configuration for {self.root}: {exc}") from exc
+        # isort names the file in its message ("Failed to pull configuration information from setup.cfg")
+        self.warnings += [f"isort: {warning.message}" for warning in said]
         self._dirs: dict[str, bool] = {}
 
     def config_extra(self) -> list[str]:
-        return layout(self.root, [Path(p) for p in self.config.src_paths])
+        return layout(
+            self.root,
+            [Path(p) for p in self.config.src_paths],
+            frozenset(self.config.supported_extensions),
+            frozenset(self.config.namespace_packages),
+        )
 
     def _dir_skipped(self, name: str) -> bool:
         if name not in self._dirs:
@@ -98,10 +172,10 @@ class Isort(Linter):
         )
 
     def check_argv(self, files: Sequence[Source]) -> list[str]:
-        return ["--check-only", "--diff", "--settings-path=.", "--", *map(self.arg, files)]
+        return ["--check-only", "--diff", "--settings-path=.", *self.hook_argv, "--", *map(self.arg, files)]
 
     def fix_argv(self, files: Sequence[Source]) -> list[str]:
-        return ["--settings-path=.", "--", *map(self.arg, files)]
+        return ["--settings-path=.", *self.hook_argv, "--", *map(self.arg, files)]
 
     def parse(self, files: Sequence[Source], run: ToolRun) -> dict[str, list[Finding]]:
         if run.returncode not in (0, 1):

@@ -1,0 +1,213 @@
+"""ruff: ``ruff check`` (lint findings with ruff's own codes, from its JSON output) and ``ruff format`` (as
+black is: a finding per file that would change, its diff in the log, ``--fix`` applies it).
+
+ruff reads its configuration itself, hierarchically: for each file, the closest ``pyproject.toml`` with a
+``[tool.ruff]`` table, ``ruff.toml`` or ``.ruff.toml``. Runs happen in the project root with explicit file
+names, so every file meets the configuration it meets by hand; the cache key covers every such file in the
+project and above it. The selection is ruff's own: ``ruff check --show-files`` on the PATHs (its
+``include``, ``exclude``, ``extend-exclude`` and ``.gitignore`` rules). ``ruff format`` uses that same list;
+a ``[tool.ruff.format] exclude`` of its own is not applied (the format check then reports those files).
+
+Jupyter notebooks (``.ipynb``) are checked as ruff checks them; a finding in a notebook names the cell and
+the line in it that ruff reports. ``--no-cache`` keeps ruff's own ``.ruff_cache`` out of the project (mlci
+caches the results per file). The version is the ruff installed beside mlci (``ruff --version``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from mlci.errors import UserError
+from mlci.quality.configfiles import load_toml, toml_table
+from mlci.quality.diffs import first_changed_line, split_file_diffs
+from mlci.quality.model import Finding
+from mlci.quality.project import Source
+from mlci.quality.tools.base import Linter, ToolRun
+
+CONFIG_FILES = ("ruff.toml", ".ruff.toml")
+_PARSE_ERROR = re.compile(
+    r"^error: Failed to parse (?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$"
+)
+FORMAT_MESSAGE = (
+    "ruff format would reformat this file (the diff is in the log); run ruff format, or mlci quality --fix"
+)
+
+
+class _RuffBase(Linter):
+    module = "ruff"
+    distribution = "ruff"
+    homepage = "https://docs.astral.sh/ruff/"
+    default = False
+    config_files = CONFIG_FILES
+    pyproject_tables = ("tool.ruff", "project.requires-python")
+    cost_per_kib = 0.0005
+    startup = 0.05
+    #: ruff's --config takes a file or a KEY=VALUE override; ruff itself then selects the files with it too
+    hook_options = {"--line-length": True, "--config": True, "--target-version": True, "--preview": False}
+
+    def __init__(self, project: Any) -> None:
+        super().__init__(project)
+        self._shown: set[str] | None = None
+
+    def _nested_configs(self) -> list[str]:
+        """ruff configuration files below the root (ruff applies the closest one to each file)."""
+        return [rel for rel in self.project.config_files if "/" in rel and self._is_config(Path(rel))]
+
+    @staticmethod
+    def _is_config(path: Path) -> bool:
+        return path.name in CONFIG_FILES or path.name == "pyproject.toml"
+
+    def config_extra(self) -> list[str]:
+        extra = []
+        for rel in self._nested_configs():
+            path = self.root / rel
+            if path.name == "pyproject.toml":
+                table = toml_table(load_toml(path), "tool.ruff")
+                extra.append(f"{rel}:{json.dumps(table, sort_keys=True)}")
+            else:
+                extra.append(f"{rel}:{path.read_text(encoding='utf-8', errors='replace')}")
+        return extra
+
+    def reads(self, path: Path) -> bool:
+        inside = path == self.root or self.root in path.parents
+        return super().reads(path) or (inside and self._is_config(path))
+
+    def select(self, sources: Sequence[Source]) -> list[Source]:
+        if not sources:
+            return []
+        from mlci.quality.runner import execute  # the one place that starts tool processes
+
+        walked = sorted({source.walk_from for source in sources})
+        argv = ["check", "--show-files", "--no-cache", *self._selection_argv(), "--", *walked]
+        run = execute(self.module, argv, self.root)
+        if run.returncode not in (0, 1):
+            raise UserError(f"{run.failure(self.name).args[0]}; check ruff's configuration in {self.root}.")
+        shown = {os.path.normpath(line.strip()) for line in run.stdout.splitlines() if line.strip()}
+        real_root = os.path.realpath(self.root)
+        return [
+            source
+            for source in sources
+            if os.path.normpath(os.path.join(real_root, source.rel)) in shown
+            or os.path.normpath(self.root / source.rel) in shown
+        ]
+
+    def selects(self, source: Source) -> bool:
+        return bool(self.select([source]))
+
+    def _selection_argv(self) -> list[str]:
+        """The hook's --config overrides, which may move ruff's include and exclude too."""
+        argv: list[str] = []
+        for i, arg in enumerate(self.hook_argv):
+            if arg.startswith("--config="):
+                argv.append(arg)
+            elif arg == "--config" and i + 1 < len(self.hook_argv):
+                argv += self.hook_argv[i : i + 2]
+        return argv
+
+
+class Ruff(_RuffBase):
+    name = "ruff"
+    fix_stage = 0
+    hook_options = {
+        **_RuffBase.hook_options,
+        "--select": True,
+        "--ignore": True,
+        "--extend-select": True,
+        "--extend-ignore": True,
+        "--per-file-ignores": True,
+        "--extend-per-file-ignores": True,
+        "--fixable": True,
+        "--unfixable": True,
+    }
+
+    def check_argv(self, files: Sequence[Source]) -> list[str]:
+        argv = ["check", "--output-format=json", "--no-cache", "--no-fix", *self.hook_argv, "--"]
+        return [*argv, *map(self.arg, files)]
+
+    def fix_argv(self, files: Sequence[Source]) -> list[str]:
+        argv = ["check", "--fix", "--no-cache", "--quiet", "--exit-zero", *self.hook_argv, "--"]
+        return [*argv, *map(self.arg, files)]
+
+    def parse(self, files: Sequence[Source], run: ToolRun) -> dict[str, list[Finding]]:
+        if run.returncode not in (0, 1):
+            raise run.failure(self.name)
+        try:
+            items = json.loads(run.stdout or "[]")
+        except ValueError:
+            raise run.failure(self.name) from None
+        if not isinstance(items, list) or (run.returncode == 1 and not items):
+            raise run.failure(self.name)
+        names = self.index(files)
+        results: dict[str, list[Finding]] = {source.rel: [] for source in files}
+        for item in items:
+            rel = self.lookup(names, item["filename"])
+            if rel is None:
+                raise run.failure(self.name)
+            location = item.get("location") or {}
+            cell = item.get("cell")
+            message = item["message"]
+            if item.get("url"):
+                message += f" ({item['url']})"
+            results[rel].append(
+                self.finding(
+                    rel,
+                    line=location.get("row"),
+                    col=location.get("column"),
+                    code=item.get("code") or "invalid-syntax",
+                    message=message,
+                    cell=cell if isinstance(cell, int) else None,
+                )
+            )
+        return results
+
+
+class RuffFormat(_RuffBase):
+    name = "ruff-format"
+    fix_stage = 1
+    cost_per_kib = 0.0003
+
+    def check_argv(self, files: Sequence[Source]) -> list[str]:
+        return ["format", "--check", "--diff", "--no-cache", *self.hook_argv, "--", *map(self.arg, files)]
+
+    def fix_argv(self, files: Sequence[Source]) -> list[str]:
+        return ["format", "--no-cache", "--quiet", *self.hook_argv, "--", *map(self.arg, files)]
+
+    def parse(self, files: Sequence[Source], run: ToolRun) -> dict[str, list[Finding]]:
+        if run.returncode not in (0, 1, 2):
+            raise run.failure(self.name)
+        names = self.index(files)
+        results: dict[str, list[Finding]] = {source.rel: [] for source in files}
+        diffs = split_file_diffs(run.stdout, lambda name: self.lookup(names, name))
+        for rel in sorted(diffs):
+            results[rel].append(
+                self.finding(
+                    rel,
+                    line=first_changed_line(diffs[rel]) or 1,
+                    col=None,
+                    code="would reformat",
+                    message=FORMAT_MESSAGE,
+                    detail=diffs[rel],
+                )
+            )
+        errors = 0
+        for line in run.stderr.splitlines():
+            match = _PARSE_ERROR.match(line.strip())
+            if match and (where := self.lookup(names, match["path"])) is not None:
+                errors += 1
+                results[where].append(
+                    self.finding(
+                        where,
+                        line=int(match["line"]),
+                        col=int(match["col"]),
+                        code="cannot format",
+                        message=match["message"],
+                    )
+                )
+        if (run.returncode == 2 and not errors) or (run.returncode == 1 and not diffs):
+            raise run.failure(self.name)
+        return results

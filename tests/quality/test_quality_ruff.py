@@ -1,0 +1,174 @@
+"""ruff and ruff-format as first-class checks: ruff's own codes, configuration, notebooks, diffs and --fix,
+each compared with ruff run by hand on the same project."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlci_testing import ActionsStep
+
+Gate = Callable[..., Any]
+
+PYPROJECT = """\
+[tool.ruff]
+line-length = 60
+
+[tool.ruff.lint]
+select = ["E", "F", "I", "B"]
+"""
+MODULE = """\
+import sys
+import os
+
+
+def f(items=[]):
+    return os.path.join("a-rather-long-directory-name", "and-a-file-name.txt")
+"""
+
+
+def _notebook(*cells: str) -> str:
+    return json.dumps(
+        {
+            "cells": [
+                {
+                    "cell_type": "code",
+                    "metadata": {},
+                    "source": cell.splitlines(keepends=True),
+                    "outputs": [],
+                    "execution_count": None,
+                }
+                for cell in cells
+            ],
+            "metadata": {"language_info": {"name": "python"}},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        },
+        indent=1,
+    )
+
+
+@pytest.fixture
+def ruff_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "proj"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pyproject.toml").write_text(PYPROJECT)
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "mod.py").write_text(MODULE)
+    (root / "pkg" / "clean.py").write_text('"""Clean."""\n\nVALUE = 1\n')
+    (root / "analysis.ipynb").write_text(_notebook("import json\n", "x = 1\nprint(undefined_name)\n"))
+    monkeypatch.chdir(root)
+    return root
+
+
+def _by_hand(root: Path) -> set[tuple[str, str, int, int | None]]:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--output-format=json",
+            "--no-cache",
+            ".",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    return {
+        (
+            Path(item["filename"]).relative_to(root).as_posix(),
+            item["code"],
+            item["location"]["row"],
+            item["cell"],
+        )
+        for item in json.loads(out)
+    }
+
+
+def test_ruff_findings_equal_ruff_by_hand_with_the_projects_configuration(
+    ruff_project: Path, gate: Gate
+) -> None:
+    run = gate("--checks", "ruff")
+    assert run.code == 1
+    ours = {(f["path"], f["code"], f["line"], f["cell"]) for f in run.findings("ruff")}
+    expected = _by_hand(ruff_project)
+    assert ours == expected
+    codes = {code for _, code, _, _ in expected}
+    assert {
+        "F401",
+        "E501",
+        "B006",
+        "I001",
+        "F821",
+    } <= codes  # select and line-length from pyproject.toml
+
+
+def test_a_notebook_finding_names_the_cell_and_line(
+    ruff_project: Path, gate: Gate, actions: ActionsStep
+) -> None:
+    run = gate("--checks", "ruff")
+    assert (
+        "::error file=analysis.ipynb,title=ruff F821::cell 2, line 2: Undefined name `undefined_name` "
+        "(https://docs.astral.sh/ruff/rules/undefined-name)"
+    ) in run.out.splitlines()
+    assert "analysis.ipynb:cell 2, line 2" in actions.summary
+
+
+def test_ruff_format_diff_then_fix(ruff_project: Path, gate: Gate) -> None:
+    run = gate("--checks", "ruff-format")
+    assert run.code == 1
+    assert sorted(f["path"] for f in run.findings("ruff-format")) == [
+        "analysis.ipynb",
+        "pkg/mod.py",
+    ]
+    assert "--- a/pkg/mod.py\n+++ b/pkg/mod.py\n" in run.out
+    assert "--- a/analysis.ipynb:cell 1\n" in run.out or "--- a/analysis.ipynb:cell 2\n" in run.out
+    fixed = gate("--checks", "ruff-format", "--fix")
+    assert fixed.code == 0
+    assert "ruff-format --fix: changed 2 file(s)" in fixed.out
+    by_hand = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "."],
+        cwd=ruff_project,
+        check=False,
+    )
+    assert by_hand.returncode == 0
+
+
+def test_a_nested_ruff_toml_applies_and_its_edit_rechecks(ruff_project: Path, gate: Gate) -> None:
+    gate("--checks", "ruff")
+    (ruff_project / "pkg" / "ruff.toml").write_text('line-length = 200\n[lint]\nselect = ["F"]\n')
+    run = gate("--checks", "ruff")
+    in_pkg = [(f["path"], f["code"]) for f in run.findings("ruff") if f["path"].startswith("pkg/")]
+    assert in_pkg == [("pkg/mod.py", "F401")]  # the unused sys; no E501, B006 or I001 any more
+    ours = {(f["path"], f["code"], f["line"], f["cell"]) for f in run.findings("ruff")}
+    assert ours == _by_hand(ruff_project)
+
+
+def test_ruff_exclude_is_honoured_as_ruff_does(ruff_project: Path, gate: Gate) -> None:
+    pyproject = ruff_project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            "line-length = 60\n", 'line-length = 60\nextend-exclude = ["pkg/mod.py"]\n'
+        )
+    )
+    run = gate("--checks", "ruff")
+    assert "pkg/mod.py" not in {f["path"] for f in run.findings("ruff")}
+    assert {(f["path"], f["code"], f["line"], f["cell"]) for f in run.findings("ruff")} == _by_hand(
+        ruff_project
+    )
+
+
+def test_a_broken_ruff_configuration_is_one_line_exit_2(ruff_project: Path, gate: Gate) -> None:
+    (ruff_project / "ruff.toml").write_text("line-length = 'wide'\n")
+    run = gate("--checks", "ruff")
+    assert run.code == 2
+    assert run.out.count("\n") == 1 and "ruff" in run.out
