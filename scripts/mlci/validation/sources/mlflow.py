@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mlci.errors import UserError
+from mlci.gha import public_url
 from mlci.validation.sources import FetchedModel
 from mlci.validation.uri import MlflowUri
 
@@ -57,11 +58,6 @@ def _client_settings(server: str, registry: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def public_uri(text: str) -> str:
-    """A tracking URI (or a message holding URLs) without the ``user:password@`` part, fit for a report."""
-    return re.sub(r"(?<=://)[^/@\s]*@", "", text)
-
-
 def resolve_tracking_uri(flag_value: str | None, flag: str, model: str) -> str:
     """The tracking server: ``--mlflow-tracking-uri``, else MLFLOW_TRACKING_URI."""
     uri = flag_value or os.environ.get("MLFLOW_TRACKING_URI")
@@ -93,7 +89,7 @@ def _translate(exc: Exception, uri: MlflowUri, flag: str, server: str) -> UserEr
     where = f"{flag} {uri.text}"
     if _is_connection_error(exc):
         return UserError(
-            f"{where}: cannot reach the MLflow tracking server at {public_uri(server)}; check "
+            f"{where}: cannot reach the MLflow tracking server at {public_url(server)}; check "
             "MLFLOW_TRACKING_URI (or --mlflow-tracking-uri) and that the server is up.",
             title=_TITLE,
         )
@@ -102,16 +98,16 @@ def _translate(exc: Exception, uri: MlflowUri, flag: str, server: str) -> UserEr
     message = lines[0] if lines else type(exc).__name__
     if message.endswith(":") and len(lines) > 1:  # a heading (a download's failures): add the first one
         message = f"{message} {lines[1]}"
-    message = public_uri(message.removeprefix(f"{code}: ").rstrip("."))  # no user:password@ from a URL
+    message = public_url(message.removeprefix(f"{code}: ").rstrip("."))  # no user:password@ from a URL
     if uri.scheme == "models" and code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
         what = f"alias '{uri.alias}'" if uri.alias else f"version {uri.version}"
-        hint = f"check the model name and {what} in the registry at {public_uri(server)}"
+        hint = f"check the model name and {what} in the registry at {public_url(server)}"
     elif code == "RESOURCE_DOES_NOT_EXIST":
-        hint = f"check the run id and the artifact path on {public_uri(server)}"
+        hint = f"check the run id and the artifact path on {public_url(server)}"
     elif code in ("PERMISSION_DENIED", "UNAUTHENTICATED"):
         hint = "set MLFLOW_TRACKING_TOKEN (or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD)"
     else:
-        hint = f"check the URI and the server at {public_uri(server)}"
+        hint = f"check the URI and the server at {public_url(server)}"
     return UserError(f"{where}: {message}; {hint}.", title=_TITLE)
 
 
@@ -133,7 +129,7 @@ def fetch(uri: MlflowUri, *, flag: str, workdir: Path, tracking_uri: str | None)
 
         try:
             artifact_uri, identity = _resolve(uri, server, registry)
-            log.info("Downloading %s from %s", artifact_uri, public_uri(server))
+            log.info("Downloading %s from %s", artifact_uri, public_url(server))
             from mlflow.artifacts import download_artifacts
 
             local = download_artifacts(
@@ -149,7 +145,7 @@ def fetch(uri: MlflowUri, *, flag: str, workdir: Path, tracking_uri: str | None)
 
 def _resolve(uri: MlflowUri, server: str, registry: str) -> tuple[str, dict[str, Any]]:
     """The artifact URI to download, and what the registry said about it."""
-    identity: dict[str, Any] = {"source": "mlflow", "uri": uri.text, "tracking_uri": public_uri(server)}
+    identity: dict[str, Any] = {"source": "mlflow", "uri": uri.text, "tracking_uri": public_url(server)}
     if uri.scheme == "runs":
         identity.update(run_id=uri.run_id, artifact_path=uri.path)
         return uri.text, identity
