@@ -63,8 +63,8 @@ _URL_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]*@")
 def public_url(text: str) -> str:
     """``text`` (a URL, or a message holding URLs) without the ``user:password@`` part of any URL.
 
-    The one rule for credentials in URLs (MLFLOW_TRACKING_URI, HF_ENDPOINT, ...): sources apply it to what they
-    record, and :func:`redact` to everything printed or written.
+    The one rule for credentials in URLs (MLFLOW_TRACKING_URI, HF_ENDPOINT, ...): sources apply it to what
+    they record, and :func:`redact` to everything printed or written.
     """
     return _URL_CREDENTIALS.sub("", text)
 

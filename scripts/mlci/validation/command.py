@@ -81,10 +81,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="One-vs-rest: the target becomes target == VALUE (classes 'True', 'False'). Default: off.",
     )
     data.add_argument(
+        "--label-map",
+        metavar="MAP",
+        help="The model's labels as the data writes them, e.g. 'class_0: 0, class_1: 1' (every prediction "
+        "must be mapped). Default: none: predictions and labels must share values.",
+    )
+    data.add_argument(
         "--test-size",
         type=parse_test_size,
         metavar="N",
-        help="Evaluate on the test part of train_test_split (fraction or row count). Default: every row.",
+        help="Evaluate on the test part of train_test_split (fraction or row count). Default: every row; "
+        "0.25 (train_test_split's default) when --random-state is given.",
     )
     data.add_argument("--random-state", type=int, metavar="N", help="train_test_split's random_state.")
     data.add_argument(
@@ -136,6 +143,7 @@ def _options(args: argparse.Namespace) -> Options:
         target=args.target,
         features=args.features,
         positive_label=args.positive_label,
+        label_map=args.label_map,
         test_size=args.test_size,
         random_state=args.random_state,
         stratify=args.stratify,
@@ -158,6 +166,8 @@ def run(args: argparse.Namespace) -> bool:
     result = validate(_options(args))
     for warning in result.all_warnings:
         gha.warning(warning, title="mlci validate")
+    for notice in result.notices:
+        gha.notice(notice, title="mlci validate")
     with gha.untrusted_output():  # class names and paths come from the data and the model
         gha.info(render.text(result))
     for annotation in render.failure_annotations(result):

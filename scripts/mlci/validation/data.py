@@ -122,8 +122,45 @@ class Dataset:
         """The whole label column (memory grows with the rows: only ``--stratify`` needs it)."""
         import numpy as np
 
-        parts = [column_values(batch, self.target, self.spec.text) for batch in self.batches([self.target])]
+        parts = [self.label_values(batch) for batch in self.batches([self.target])]
         return np.concatenate(parts) if parts else np.array([])
+
+    def label_values(self, batch: pa.RecordBatch) -> np.ndarray:
+        """The labels of ``batch`` as a numpy array; UserError when a row has none (null or NaN)."""
+        import pyarrow as pa
+
+        column = batch.column(self.target)
+        if pa.types.is_dictionary(column.type):
+            column = column.dictionary_decode()
+        if missing_values(column):
+            raise self._missing_labels()
+        return column.to_numpy(zero_copy_only=False)
+
+    def label_sample(self) -> np.ndarray:
+        """The first labels of the data: their type is the label column's."""
+        for batch in self.batches([self.target], 1000):
+            return self.label_values(batch)
+        raise UserError(f"--data {self.spec.text}: there are no rows to evaluate.", title=_TITLE)
+
+    def _missing_labels(self) -> UserError:
+        """How many rows of the whole data have no label (an error path: one more pass, label column only)."""
+        total = sum(missing_values(part.column(self.target)) for part in self.batches([self.target]))
+        return UserError(
+            f"--data {self.spec.text}: the label column '{self.target}' has {total} empty or NaN value(s); "
+            "every row needs a label: drop those rows or fill them.",
+            title=_TITLE,
+        )
+
+    @property
+    def feature_order(self) -> list[str] | None:
+        """The features in an order fixed by their source, not by a file's layout: the scikit-learn datasets'.
+
+        ``load_NAME(return_X_y=True)`` gives a model its columns in this order, so a model fitted without
+        column names reads them right. A file's columns can be in any order: None.
+        """
+        if self.spec.kind != "sklearn":
+            return None
+        return [name for name in self.columns if name != self.target]
 
     def check_columns(self, names: list[str], what: str) -> None:
         """UserError naming the columns ``what`` needs that the data lacks."""
@@ -176,17 +213,12 @@ def _load_sklearn(name: str) -> pa.Table:
     return pa.table(columns)
 
 
-def column_values(batch: pa.RecordBatch, name: str, where: str) -> np.ndarray:
-    """One column of a batch as a numpy array (labels: no missing value allowed)."""
+def missing_values(column: pa.Array | pa.ChunkedArray) -> int:
+    """How many values of ``column`` are missing: null, or NaN (pyarrow and polars write NaN, not null)."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    column = batch.column(name)
-    if pa.types.is_dictionary(column.type):
-        column = column.dictionary_decode()
-    if column.null_count:
-        raise UserError(
-            f"--data {where}: the label column '{name}' has {column.null_count} empty value(s); every row "
-            "needs a label: drop those rows or fill them.",
-            title=_TITLE,
-        )
-    return column.to_numpy(zero_copy_only=False)
+    missing = column.null_count
+    if pa.types.is_floating(column.type):
+        missing += pc.sum(pc.is_nan(column)).as_py() or 0
+    return int(missing)

@@ -123,7 +123,7 @@ def verdict(result: ValidationResult) -> str:
 
 
 def _notes(result: ValidationResult) -> list[str]:
-    return [*result.all_warnings, *result.evaluation.notes]
+    return [*result.all_warnings, *result.notices, *result.evaluation.notes]
 
 
 def markdown(result: ValidationResult) -> str:
@@ -167,6 +167,8 @@ def text(result: ValidationResult) -> str:
         headers, rows = confusion_rows(result)
         lines += ["", gha.text_table(headers, rows)]
     lines += ["", gha.text_table(["check", "value", "threshold", "result"], checks_rows(result))]
+    if result.evaluation.notes:  # checks say "see the notes": here they are (warnings have their own lines)
+        lines += ["", "notes:", *(f"- {note}" for note in result.evaluation.notes)]
     return "\n".join(lines)
 
 
