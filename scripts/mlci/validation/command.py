@@ -46,7 +46,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "runs:/RUN_ID/PATH, or a local file (joblib, pickle, skops) or MLflow model directory. Required.",
     )
     model.add_argument(
-        "--sha256", metavar="HEX", help="Pin the model file's sha256 (also trusts that pickle)."
+        "--sha256",
+        metavar="HEX",
+        help="Pin the model: a file's sha256, or an MLflow model directory's tree hash "
+        "(docs/model-validation.md); a pinned model may be loaded.",
     )
     model.add_argument(
         "--trust-pickle",
@@ -117,7 +120,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DELTA",
         help="With --baseline: fail when a metric falls more than DELTA below the baseline's.",
     )
-    checks.add_argument("--baseline-sha256", metavar="HEX", help="Pin the baseline model file's sha256.")
+    checks.add_argument(
+        "--baseline-sha256", metavar="HEX", help="Pin the baseline model, as --sha256 pins the model."
+    )
     output = parser.add_argument_group("output")
     add_report_option(output, "the metrics, the checks and the model's resolved identity")
     output.add_argument(
