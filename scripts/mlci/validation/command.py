@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--model",
         required=True,
         metavar="URI",
-        help="hf://OWNER/REPO[@REVISION]/PATH, models:/NAME/VERSION, models:/NAME@ALIAS, "
+        help="hf://OWNER/REPO[@REVISION]/PATH, models:/NAME/VERSION|@ALIAS|/latest|/STAGE, models:/MODEL_ID, "
         "runs:/RUN_ID/PATH, or a local file (joblib, pickle, skops) or MLflow model directory. Required.",
     )
     model.add_argument(

@@ -30,10 +30,13 @@ def model_line(identity: dict[str, Any]) -> str:
     if source == "huggingface":
         commit = str(identity.get("commit"))[:12]
         where = f"{identity['repo_id']} at commit {commit} (revision {identity['revision']})"
-    elif source == "mlflow" and identity.get("name"):
+    elif source == "mlflow" and identity.get("version"):
         alias = f", alias {identity['alias']}" if identity.get("alias") else ""
-        where = f"registered model {identity['name']} version {identity['version']}{alias}"
+        stage = f", stage {identity['stage']}" if identity.get("stage") else ""
+        where = f"registered model {identity['name']} version {identity['version']}{alias}{stage}"
         where += f", run {identity['run_id']}"
+    elif source == "mlflow" and identity.get("model_id"):
+        where = f"logged model {identity['model_id']} ({identity['name']}), run {identity['run_id']}"
     elif source == "mlflow":
         where = f"run {identity['run_id']}, artifact {identity['artifact_path']}"
     else:

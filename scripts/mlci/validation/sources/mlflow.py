@@ -1,8 +1,10 @@
-"""A model in an MLflow registry (models:/NAME/VERSION, models:/NAME@ALIAS) or a run (runs:/RUN_ID/PATH).
+"""A model in an MLflow registry (models:/NAME/VERSION, @ALIAS, /latest, /STAGE), a logged model
+(models:/MODEL_ID) or a run (runs:/RUN_ID/PATH).
 
-Only the MLflow client is used (mlflow-skinny is enough): the registry resolves an alias to a version, and the
-model's artifacts are downloaded into a directory of the run. Nothing is loaded here: the MLmodel file says
-which flavour and which pickle, and ``mlci.validation.loading`` decides whether that may be unpickled.
+Only the MLflow client is used (mlflow-skinny is enough): the registry resolves an alias, a stage or 'latest'
+to a version, with MLflow's own resolver, and the model's artifacts are downloaded into a local directory.
+Nothing is loaded here: the MLmodel file says which flavour and which pickle, and
+``mlci.validation.loading`` decides whether that may be unpickled.
 """
 
 from __future__ import annotations
@@ -99,8 +101,22 @@ def _translate(exc: Exception, uri: MlflowUri, flag: str, server: str) -> UserEr
     if message.endswith(":") and len(lines) > 1:  # a heading (a download's failures): add the first one
         message = f"{message} {lines[1]}"
     message = public_url(message.removeprefix(f"{code}: ").rstrip("."))  # no user:password@ from a URL
-    if uri.scheme == "models" and code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
-        what = f"alias '{uri.alias}'" if uri.alias else f"version {uri.version}"
+    if uri.model_id is not None and code in (
+        "RESOURCE_DOES_NOT_EXIST",
+        "INVALID_PARAMETER_VALUE",
+        "NOT_FOUND",
+    ):
+        hint = (
+            f"check the logged model id on {public_url(server)}; a registered model needs a version, alias "
+            "or "
+            f"stage: models:/{uri.model_id}/1, models:/{uri.model_id}@ALIAS, models:/{uri.model_id}/latest"
+        )
+    elif uri.scheme == "models" and code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+        what = (
+            f"alias '{uri.alias}'"
+            if uri.alias
+            else f"stage '{uri.stage}'" if uri.stage else f"version {uri.version}"
+        )
         hint = f"check the model name and {what} in the registry at {public_url(server)}"
     elif code == "RESOURCE_DOES_NOT_EXIST":
         hint = f"check the run id and the artifact path on {public_url(server)}"
@@ -150,15 +166,25 @@ def _resolve(uri: MlflowUri, server: str, registry: str) -> tuple[str, dict[str,
         identity.update(run_id=uri.run_id, artifact_path=uri.path)
         return uri.text, identity
     from mlflow import MlflowClient
+    from mlflow.store.artifact.utils.models import get_model_name_and_version
 
     client = MlflowClient(tracking_uri=server, registry_uri=registry)
-    if uri.alias:
-        version = client.get_model_version_by_alias(uri.name, uri.alias)
-    else:
-        version = client.get_model_version(uri.name, str(uri.version))
+    if uri.model_id is not None:  # MLflow 3's logged model: models:/m-...
+        logged = client.get_logged_model(uri.model_id)
+        identity.update(
+            model_id=logged.model_id,
+            name=logged.name,
+            run_id=logged.source_run_id,
+            model_source=logged.artifact_location,
+        )
+        return logged.artifact_location, identity
+    # An alias, a stage or 'latest' resolves to a version as download_artifacts itself would resolve it.
+    name, number = get_model_name_and_version(client, uri.text)
+    version = client.get_model_version(name, str(number))
     identity.update(
-        name=uri.name,
+        name=name,
         alias=uri.alias,
+        stage=uri.stage,
         version=str(version.version),
         run_id=version.run_id,
         model_id=getattr(version, "model_id", None),
@@ -166,4 +192,4 @@ def _resolve(uri: MlflowUri, server: str, registry: str) -> tuple[str, dict[str,
     )
     # The artifact location, not models:/ again: mlflow resolves models:/ URIs against its global registry
     # URI, not the one given to download_artifacts.
-    return client.get_model_version_download_uri(uri.name, str(version.version)), identity
+    return client.get_model_version_download_uri(name, str(version.version)), identity
