@@ -80,7 +80,7 @@ CASES = {
     ),
     "data-neither-csv-nor-parquet": Case(
         lambda w: w.validate("--data", w.file("data.txt", "a,b\n1,2\n"), "--target", "b"),
-        "expected a .csv or .parquet file",
+        "expected a .csv, .csv.gz or .parquet file",
     ),
     "unknown-dataset": Case(lambda w: w.validate("--data", "sklearn:nope"), "sklearn:nope"),
     "missing-target-column": Case(

@@ -67,7 +67,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--data",
         required=True,
         metavar="SPEC",
-        help="A .csv or .parquet file, or sklearn:wine|iris|breast_cancer|digits. Required.",
+        help="A .csv, .csv.gz or .parquet file or a folder of Parquet files, here or at s3://BUCKET/KEY, "
+        "https://, runs:/RUN_ID/PATH or hf://datasets/OWNER/NAME[@REVISION]/PATH; or "
+        "sklearn:wine|iris|breast_cancer|digits. Required.",
     )
     data.add_argument(
         "--target", metavar="COLUMN", help="The label column of a file (sklearn: data: 'target')."

@@ -17,7 +17,7 @@ from mlci.validation.data import Dataset, parse_data_spec
 from mlci.validation.evaluate import Candidate, Evaluation, LabelMap, Task, coerce_label, evaluate
 from mlci.validation.loading import LoadedModel, Trust, load_model
 from mlci.validation.metrics import PROBA_METRICS
-from mlci.validation.sources import fetch
+from mlci.validation.sources import fetch, fetch_data
 from mlci.validation.split import holdout_mask
 from mlci.validation.thresholds import Check, Threshold, check_thresholds, parse_thresholds, resolve_keys
 from mlci.validation.uri import ModelUri, parse_model_uri
@@ -286,7 +286,8 @@ def validate(options: Options) -> ValidationResult:
 
     with tempfile.TemporaryDirectory(prefix="mlci-validate-") as tmp:
         models = [_load(g, options, Path(tmp) / g.flag.strip("-"), proba_metrics) for g in given]
-        dataset = Dataset(spec, options.target)
+        local = fetch_data(spec, workdir=Path(tmp) / "data", mlflow_tracking_uri=options.mlflow_tracking_uri)
+        dataset = Dataset(local, options.target)
         candidates = [
             Candidate(model, _features(options, model, dataset, g.flag), g.where)
             for model, g in zip(models, given)

@@ -31,6 +31,7 @@ class HfUri:
     repo_id: str
     revision: str | None
     path: str
+    repo_type: str = "model"  # or "dataset" (hf://datasets/..., evaluation data)
 
     @property
     def pinned(self) -> bool:
@@ -72,12 +73,14 @@ def _bad(flag: str, text: str, why: str, form: str) -> UserError:
     return UserError(f"{flag} {text}: {why}; expected {form}.", title="mlci validate: bad model URI")
 
 
-def _parse_hf(text: str, flag: str) -> HfUri:
-    form = "hf://OWNER/REPO[@REVISION]/PATH/IN/REPO"
-    rest = text[len("hf://") :]
-    for prefix in ("datasets/", "spaces/"):
-        if rest.startswith(prefix):
-            raise _bad(flag, text, f"only model repositories hold models, not {prefix.rstrip('/')}", form)
+def parse_hf_uri(text: str, flag: str = "--model", repo_type: str = "model") -> HfUri:
+    """``hf://[datasets/]OWNER/REPO[@REVISION]/PATH``: a file in a model (or dataset) repository."""
+    prefix = "hf://datasets/" if repo_type == "dataset" else "hf://"
+    form = f"{prefix}OWNER/REPO[@REVISION]/PATH/IN/REPO"
+    rest = text[len(prefix) :]
+    for other in ("datasets/", "spaces/"):
+        if rest.startswith(other):
+            raise _bad(flag, text, f"only model repositories hold models, not {other.rstrip('/')}", form)
     rest = rest.removeprefix("models/")
     parts = rest.split("/")
     if len(parts) < 3 or not all(parts):
@@ -89,7 +92,11 @@ def _parse_hf(text: str, flag: str) -> HfUri:
     if "@" in repo_rev and not revision:
         raise _bad(flag, text, "the revision after '@' is empty", form)
     return HfUri(
-        text=text, repo_id=f"{owner}/{repo}", revision=unquote(revision) or None, path="/".join(path_parts)
+        text=text,
+        repo_id=f"{owner}/{repo}",
+        revision=unquote(revision) or None,
+        path="/".join(path_parts),
+        repo_type=repo_type,
     )
 
 
@@ -130,7 +137,7 @@ def parse_model_uri(text: str, flag: str = "--model") -> ModelUri:
     if not text.strip():
         raise UserError(f"{flag} is empty; give an hf://, models:/, runs:/ URI or a local path.")
     if text.startswith("hf://"):
-        return _parse_hf(text, flag)
+        return parse_hf_uri(text, flag)
     if text.startswith("models:/"):
         return _parse_models(text, flag)
     if text.startswith("runs:/"):

@@ -100,6 +100,7 @@ def fetch(uri: HfUri, *, flag: str) -> FetchedModel:
     try:
         local_path = hf_hub_download(
             repo_id=uri.repo_id,
+            repo_type=uri.repo_type,
             filename=uri.path,
             revision=revision,
             endpoint=os.environ.get("HF_ENDPOINT") or None,
