@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 COMMANDS: dict[str, str] = {
     "quality": "mlci.quality.command",
     "validate": "mlci.validation.command",
+    "model-requirements": "mlci.validation.requirements_command",
     "sync": "mlci.training.sync_command",
     "train": "mlci.training.train_command",
 }

@@ -172,8 +172,10 @@ def _version_warning(caught: list[warnings.WarningMessage]) -> list[str]:
             other.append(f"{record.category.__name__} while loading: {str(message).splitlines()[0]}")
     sentences = [
         f"the model was saved with scikit-learn {saved} and is loaded with {current} ({', '.join(names)}): "
-        f"its predictions may differ or fail. Install scikit-learn=={saved} (input extra-requirements) or "
-        "re-save the model with the current version."
+        f"its predictions may differ or fail. Evaluate it with scikit-learn=={saved}: in the action, input "
+        f"extra-requirements 'scikit-learn=={saved}' overrides mlci's own pin (an MLflow model's logged "
+        "versions are installed first: mlci model-requirements --model URI prints them); or re-save the "
+        "model with the current version."
         for (saved, current), names in mismatches.items()
     ]
     return sentences + other
