@@ -171,18 +171,14 @@ def test_offline_rerun_from_the_cache(
     assert _validate("hf://acme/wine/model.joblib", "--trust-pickle") == 0
 
 
+@pytest.mark.usefixtures("hf_env")
 def test_credentials_in_hf_endpoint_are_never_printed_nor_reported(
-    hub: Hub,
-    hf_env: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    actions: ActionsStep,
-    capsys: pytest.CaptureFixture[str],
+    hub: Hub, monkeypatch: pytest.MonkeyPatch, actions: ActionsStep, capsys: pytest.CaptureFixture[str]
 ) -> None:
     secret = "endpoint-password-789"
     host = hub.server.endpoint.removeprefix("http://")
     monkeypatch.setenv("HF_ENDPOINT", f"http://mirror-user:{secret}@{host}")
-    report = tmp_path / "report.json"
+    report = actions.summary_file.with_name("report.json")
     uri = f"hf://acme/wine@{hub.first_commit}/model.joblib"
     assert _validate(uri, "--trust-pickle", "--report", str(report)) == 0
     assert json.loads(report.read_text())["model"]["endpoint"] == hub.server.endpoint

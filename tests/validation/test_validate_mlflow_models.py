@@ -116,3 +116,9 @@ def test_pyfunc_with_code_needs_the_tree_pin_or_trust(
     assert _validate(path, "--sha256", _sha256(path / "python_model.pkl")) == 2  # one file pins too little
     assert "the tree hash of the model directory with-code is" in capsys.readouterr().out
     assert _validate(path, "--trust-pickle") == 0
+    # The tree covers code/helper_module.py too: pinning it is enough, --trust-pickle is not needed...
+    assert _validate(path, "--sha256", shell_tree_sha256(path)) == 0
+    # ...and a changed helper changes the tree.
+    pinned = shell_tree_sha256(path)
+    (path / "code" / "helper_module.py").write_text("VALUE = 2\n")
+    assert _validate(path, "--sha256", pinned) == 2

@@ -99,17 +99,3 @@ def test_model_code_path_never_runs_unpinned(
         assert not sentinel.exists()
     assert _validate(tampered) == 2  # and without a pin, refused as every unpinned model
     assert not sentinel.exists()
-
-
-def test_a_pinned_model_that_carries_code_loads(
-    seed_models: SeedModels, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    helper = tmp_path / "helper_module.py"
-    helper.write_text("VALUE = 1\n")
-    path = _save("pyfunc", _wrapper(seed_models.good), tmp_path / "with-code", code_paths=[str(helper)])
-    # The tree covers code/helper_module.py too: pinning it is enough, --trust-pickle is not needed.
-    assert _validate(path, "--sha256", _shell_tree_sha256(path)) == 0
-    helper_copy = path / "code" / "helper_module.py"
-    helper_copy.write_text("VALUE = 2\n")
-    assert _validate(path, "--sha256", _shell_tree_sha256(path)) == 0
-    assert _validate(path, "--sha256", _sha256(path / "python_model.pkl")) == 2
