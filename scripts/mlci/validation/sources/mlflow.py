@@ -178,9 +178,12 @@ def _resolve(uri: MlflowUri, server: str, registry: str) -> tuple[str, dict[str,
             model_source=logged.artifact_location,
         )
         return logged.artifact_location, identity
-    # An alias, a stage or 'latest' resolves to a version as download_artifacts itself would resolve it.
-    name, number = get_model_name_and_version(client, uri.text)
-    version = client.get_model_version(name, str(number))
+    name = uri.name
+    if uri.alias:
+        version = client.get_model_version_by_alias(name, uri.alias)
+    else:  # a stage or 'latest' resolves to a version as download_artifacts itself would resolve it
+        number = uri.version or get_model_name_and_version(client, uri.text)[-1]
+        version = client.get_model_version(name, str(number))
     identity.update(
         name=name,
         alias=uri.alias,
