@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from mlci.errors import UserError
 from mlci.validation.data import DataSpec
 from mlci.validation.uri import HfUri, LocalUri, ModelUri
 
@@ -27,10 +28,15 @@ def fetch(uri: ModelUri, *, flag: str, workdir: Path, mlflow_tracking_uri: str |
         from mlci.validation.sources import hf
 
         return hf.fetch(uri, flag=flag)
-    if isinstance(uri, LocalUri):
-        from mlci.validation.sources import local
-
-        return local.fetch(uri, flag=flag)
+    if isinstance(uri, LocalUri):  # a local model needs no download: it must exist
+        path = Path(uri.path).expanduser()
+        if not path.exists():
+            raise UserError(
+                f"{flag} {uri.text}: no such file or directory; check the path (relative to {Path.cwd()})."
+            )
+        return FetchedModel(
+            path=path, identity={"source": "local", "uri": uri.text, "path": str(path.resolve())}
+        )
     from mlci.validation.sources import mlflow as mlflow_source
 
     return mlflow_source.fetch(uri, flag=flag, workdir=workdir, tracking_uri=mlflow_tracking_uri)
