@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 COMMANDS: dict[str, str] = {
     "quality": "mlci.quality.command",
     "validate": "mlci.validation.command",
+    "model-requirements": "mlci.validation.requirements_command",
     "sync": "mlci.training.sync.command",
     "train": "mlci.training.train_command",
     "register": "mlci.loop.register_command",

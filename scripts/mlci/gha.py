@@ -6,7 +6,8 @@ Outside Actions the same results print as plain text (``path:line:col: error: ..
 a laptop; outputs and summary are still written when their files are named in the environment (``act`` does).
 
 Every line this module prints passes through :func:`redact`, which replaces the value of every known secret
-environment variable (and every value given to :func:`mask`) with ``***``.
+environment variable (and every value given to :func:`mask`) with ``***`` and drops the ``user:password@``
+part of every URL (:func:`public_url`).
 
 Reference: https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions
 """
@@ -56,11 +57,23 @@ def _secret_values() -> list[str]:
     return sorted((v for v in values if len(v) >= _MIN_SECRET_LENGTH), key=len, reverse=True)
 
 
+_URL_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]*@")
+
+
+def public_url(text: str) -> str:
+    """``text`` (a URL, or a message holding URLs) without the ``user:password@`` part of any URL.
+
+    The one rule for credentials in URLs (MLFLOW_TRACKING_URI, HF_ENDPOINT, ...): sources apply it to what
+    they record, and :func:`redact` to everything printed or written.
+    """
+    return _URL_CREDENTIALS.sub("", text)
+
+
 def redact(text: str) -> str:
-    """Replace every known secret value in ``text`` with ``***``."""
+    """Replace every known secret value in ``text`` with ``***``; drop credentials from URLs."""
     for value in _secret_values():
         text = text.replace(value, "***")
-    return text
+    return public_url(text)
 
 
 def mask(value: str) -> None:

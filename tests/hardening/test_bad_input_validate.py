@@ -80,7 +80,7 @@ CASES = {
     ),
     "data-neither-csv-nor-parquet": Case(
         lambda w: w.validate("--data", w.file("data.txt", "a,b\n1,2\n"), "--target", "b"),
-        "expected a .csv or .parquet file",
+        "expected a .csv, .csv.gz or .parquet file",
     ),
     "unknown-dataset": Case(lambda w: w.validate("--data", "sklearn:nope"), "sklearn:nope"),
     "missing-target-column": Case(
@@ -88,19 +88,24 @@ CASES = {
     ),
     "no-target": Case(lambda w: w.validate("--data", w.csv()), "--target COLUMN is required"),
     "empty-data-file": Case(
-        lambda w: w.validate("--data", w.csv("empty.csv", rows=0), "--target", "label"),
+        lambda w: w.validate(
+            "--data", w.csv("empty.csv", rows=0), "--target", "label", "--features", "a,b,c"
+        ),
         "empty.csv: there are no rows",
     ),
     "label-missing-values": Case(
-        lambda w: w.validate("--data", w.file("holes.csv", "a,label\n1,1\n2,\n"), "--target", "label"),
-        "1 empty value",
+        lambda w: w.validate(
+            "--data", w.file("holes.csv", "a,label\n1,1\n2,\n"), "--target", "label", "--features", "a"
+        ),
+        "1 empty or NaN value",
     ),
     "parquet-not-parquet": Case(
         lambda w: w.validate("--data", w.file("data.parquet", "a,label\n1,0\n"), "--target", "label"),
         "data.parquet: cannot read the file",
     ),
     "feature-count-mismatch": Case(
-        lambda w: w.validate("--data", w.csv(), "--target", "label"), "X has 3 features"
+        lambda w: w.validate("--data", w.csv(), "--target", "label", "--features", "a,b,c"),
+        "X has 3 features",
     ),
     "unknown-feature-column": Case(
         lambda w: w.validate("--data", w.csv(), "--target", "label", "--features", "a,zzz"), "column(s) zzz"

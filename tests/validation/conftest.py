@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from training.conftest import aws_env, bucket, moto_endpoint, s3
 from validation.hub_server import HubServer
 from validation.mlflow_server import MlflowServer
 from validation.seed_case import Hub, Mlflow, SeedModels, make_seed_models
+
+__all__ = ["aws_env", "bucket", "moto_endpoint", "s3"]  # moto for s3:// data, from tests/training
 
 
 @pytest.fixture(scope="session")
@@ -80,10 +83,10 @@ def _log_models(uri: str, seed_models: SeedModels) -> Mlflow:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            run_ids = []
+            run_ids, model_ids = [], []
             for model in (seed_models.good, seed_models.degraded):  # versions 1 and 2
                 with mlflow.start_run() as run:
-                    mlflow.sklearn.log_model(
+                    info = mlflow.sklearn.log_model(
                         model,
                         name="model",
                         registered_model_name="wine",
@@ -91,12 +94,13 @@ def _log_models(uri: str, seed_models: SeedModels) -> Mlflow:
                         pip_requirements=["scikit-learn"],
                     )
                 run_ids.append(run.info.run_id)
+                model_ids.append(info.model_id)
         client = MlflowClient(tracking_uri=uri, registry_uri=uri)
         client.set_registered_model_alias("wine", "champion", "1")
         client.set_registered_model_alias("wine", "challenger", "2")
     finally:
         mlflow.set_tracking_uri(None)  # unset again: mlci must find the server through its own settings
-    return Mlflow(uri=uri, run_id=run_ids[0])
+    return Mlflow(uri=uri, run_id=run_ids[0], model_id=model_ids[0])
 
 
 @pytest.fixture(scope="session")

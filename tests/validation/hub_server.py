@@ -4,7 +4,8 @@ Shared by the tests (tests/validation/conftest.py) and the benchmarks (bench/ben
 contract follows huggingface_hub's ``file_download.py`` (``get_hf_file_metadata``) and ``utils/_http.py``
 (``hf_raise_for_status``):
 
-- ``HEAD|GET /{owner}/{repo}/resolve/{revision}/{path}`` answers 200 with ``X-Repo-Commit`` (the commit the
+- ``HEAD|GET /{owner}/{repo}/resolve/{revision}/{path}`` (a dataset's under ``/datasets/{owner}/{repo}/...``,
+  as the Hub serves them) answers 200 with ``X-Repo-Commit`` (the commit the
   revision resolved to), ``ETag`` (the git blob id) and, for large files stored in LFS, ``X-Linked-Etag``
   (the sha256) and ``X-Linked-Size``; ``Content-Length`` always. No ``X-Xet-*`` header is ever sent, so the
   client takes the plain HTTP download path.
@@ -42,6 +43,7 @@ class Repo:
     refs: dict[str, str] = field(default_factory=dict)
     gated: bool = False
     token: str | None = None  # private: only this bearer token may read
+    kind: str = "model"  # or "dataset": served under /datasets/
 
     def commit(self, files: dict[str, bytes], *, ref: str = "main") -> str:
         """Add a commit holding ``files`` (on top of the ref's current files) and move ``ref`` to it."""
@@ -101,6 +103,9 @@ class _Handler(BaseHTTPRequestHandler):
         authorization = self.headers.get("Authorization")
         hub.requests.append(Request(self.command, self.path, authorization))
         parts = urlsplit(self.path).path.split("/")
+        prefix = ""
+        if len(parts) > 1 and parts[1] == "datasets":  # /datasets/{owner}/{repo}/resolve/...
+            prefix, parts = "datasets/", parts[:1] + parts[2:]
         # /{owner}/{repo}/resolve/{revision}/{path...}
         if len(parts) < 6 or parts[3] != "resolve":
             self._error(404, "EntryNotFound", "Not found", body)
@@ -110,7 +115,7 @@ class _Handler(BaseHTTPRequestHandler):
             unquote(parts[4]),
             unquote("/".join(parts[5:])),
         )
-        repo = hub.repos.get(repo_id)
+        repo = hub.repos.get(prefix + repo_id)
         token = (authorization or "").removeprefix("Bearer ")
         if repo is None or (repo.token is not None and token != repo.token):
             status = 401 if repo is not None or authorization is None else 404
@@ -158,10 +163,11 @@ class HubServer:
         self._thread: threading.Thread | None = None
 
     def repo(self, repo_id: str, **options: Any) -> Repo:
-        """The repository ``repo_id`` (created on first use)."""
-        if repo_id not in self.repos:
-            self.repos[repo_id] = Repo(repo_id, **options)
-        return self.repos[repo_id]
+        """The repository ``repo_id`` (created on first use); ``kind="dataset"`` for a dataset repository."""
+        key = f"datasets/{repo_id}" if options.get("kind") == "dataset" else repo_id
+        if key not in self.repos:
+            self.repos[key] = Repo(repo_id, **options)
+        return self.repos[key]
 
     @property
     def endpoint(self) -> str:

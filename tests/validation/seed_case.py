@@ -80,3 +80,4 @@ class Mlflow:
 
     uri: str
     run_id: str  # the run that logged the good model (artifact path "model")
+    model_id: str = ""  # MLflow 3's logged-model id of the good model (log_model's model_uri: models:/<id>)

@@ -169,3 +169,22 @@ def test_offline_rerun_from_the_cache(
     # not cached fails in one line too, after huggingface_hub's own retries: ~20 s, too slow for this suite.)
     monkeypatch.delenv("HF_HUB_OFFLINE")
     assert _validate("hf://acme/wine/model.joblib", "--trust-pickle") == 0
+
+
+@pytest.mark.usefixtures("hf_env")
+def test_credentials_in_hf_endpoint_are_never_printed_nor_reported(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch, actions: ActionsStep, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = "endpoint-password-789"
+    host = hub.server.endpoint.removeprefix("http://")
+    monkeypatch.setenv("HF_ENDPOINT", f"http://mirror-user:{secret}@{host}")
+    report = actions.summary_file.with_name("report.json")
+    uri = f"hf://acme/wine@{hub.first_commit}/model.joblib"
+    assert _validate(uri, "--trust-pickle", "--report", str(report)) == 0
+    assert json.loads(report.read_text())["model"]["endpoint"] == hub.server.endpoint
+    # An error that names the endpoint names it without its credentials.
+    assert _validate("hf://acme/nothing/model.joblib", "--trust-pickle") == 2
+    out = capsys.readouterr().out
+    assert f"repository acme/nothing not found at {hub.server.endpoint}" in out.replace("%3A", ":")
+    everything = out + report.read_text() + actions.summary + actions.output_file.read_text()
+    assert secret not in everything and "mirror-user" not in everything

@@ -74,7 +74,8 @@ def test_csv_types_are_fixed_by_the_first_block(tmp_path: Path, capsys: pytest.C
     data = tmp_path / "data.csv"
     frame.to_csv(data, index=False)
     argv = ["validate", "--model", str(tmp_path / "model.joblib"), "--trust-pickle", "--data", str(data)]
-    argv += ["--target", "label", "--thresholds", "accuracy: 0", "--chunk-rows", "1000"]  # 64 kB blocks
+    argv += ["--target", "label", "--features", "count", "--thresholds", "accuracy: 0"]
+    argv += ["--chunk-rows", "1000"]  # 64 kB blocks
     report = tmp_path / "report.json"
     assert cli.main([*argv, "--report", str(report)]) == 0
     expected = classification_report(y, model.predict(X), output_dict=True)

@@ -45,6 +45,38 @@ def test_version_run_and_flag_uri(mlflow_server: Mlflow, tmp_path: Path) -> None
     assert _validate(f"runs:/{mlflow_server.run_id}/model", "--trust-pickle", *uri) == 0
 
 
+def test_mlflow3_model_id_latest_and_stage(mlflow_env: Mlflow, tmp_path: Path) -> None:
+    """Every models:/ form mlflow.artifacts.download_artifacts resolves; the report says what it became."""
+    import warnings
+
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=mlflow_env.uri)
+    report = tmp_path / "report.json"
+
+    def resolved(uri: str, expected_exit: int) -> dict[str, object]:
+        assert _validate(uri, "--trust-pickle", "--report", str(report)) == expected_exit
+        return dict(json.loads(report.read_text())["model"])
+
+    # models:/m-<model_id>, what log_model returns as model_uri: the good model, logged in the first run.
+    assert mlflow_env.model_id.startswith("m-")
+    model = resolved(f"models:/{mlflow_env.model_id}", 0)
+    assert (model["model_id"], model["run_id"], model["format"]) == (
+        mlflow_env.model_id,
+        mlflow_env.run_id,
+        "mlflow-sklearn",
+    )
+    # models:/NAME/latest: the highest version, 2 (the degraded model).
+    model = resolved("models:/wine/latest", 1)
+    assert (model["version"], model["name"]) == ("2", "wine")
+    # models:/NAME/STAGE (stages are deprecated in MLflow 3, still resolved): the stage's latest version.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # mlflow's deprecation notice about stages
+        client.transition_model_version_stage("wine", "1", "Staging")
+    model = resolved("models:/wine/Staging", 0)
+    assert (model["version"], model["stage"]) == ("1", "Staging")
+
+
 def test_registry_model_needs_trust_or_the_pickle_sha256(
     mlflow_env: Mlflow, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -93,7 +125,8 @@ def test_champion_challenger(
             "runs:/0123456789abcdef0123456789abcdef/model",
             "Run with id=0123456789abcdef0123456789abcdef not found",
         ),
-        ("models:/wine/Production", "it names no version number"),
+        ("models:/wine/Production", "No versions of model with name 'wine' and stage 'Production' found"),
+        ("models:/m-0000nope", "--model models:/m-0000nope: "),
     ],
 )
 def test_registry_errors_are_one_line(

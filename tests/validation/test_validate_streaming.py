@@ -105,7 +105,8 @@ def test_binary_int_labels_unnamed_features(tmp_path: Path, kind: str) -> None:
     X, y = frame.drop(columns="label"), frame["label"]
     model = RandomForestClassifier(n_estimators=20, random_state=0).fit(X.to_numpy(), y.to_numpy())
     joblib.dump(model, tmp_path / "model.joblib")
-    report = _run(tmp_path / "model.joblib", _write(frame, tmp_path, kind), tmp_path)
+    data = _write(frame, tmp_path, kind)
+    report = _run(tmp_path / "model.joblib", data, tmp_path, "--features", ",".join(X.columns))
     _assert_same(report["metrics"], _expected(model, X.to_numpy(), y.to_numpy()))
     assert report["confusion_matrix"]["labels"] == ["0", "1"]
 
@@ -129,6 +130,8 @@ def test_positive_label_on_the_test_part_of_a_file(tmp_path: Path, stratify: boo
         tmp_path,
         "--positive-label",
         "2",
+        "--features",
+        ",".join(frame.columns.drop("label")),
         *split,
     )
 

@@ -60,9 +60,10 @@ def _validated(path: str) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> bool:
     import os
 
+    from mlci.gha import public_url
     from mlci.github import merged_pull_request
     from mlci.report import write_json
-    from mlci.validation.sources.mlflow import _client_settings, public_uri, resolve_tracking_uri
+    from mlci.validation.sources.mlflow import _client_settings, resolve_tracking_uri
 
     report = _validated(args.validation_report)
     number = args.pr_number or merged_pull_request(os.environ.get("GITHUB_SHA", ""))
@@ -102,9 +103,9 @@ def run(args: argparse.Namespace) -> bool:
                 before = None
             client.set_registered_model_alias(args.name, args.to_alias, version)
         except MlflowException as exc:
-            first = public_uri((str(exc).splitlines() or [""])[0])
+            first = public_url((str(exc).splitlines() or [""])[0])
             raise UserError(
-                f"promoting models:/{args.name}@{source_alias} on {public_uri(server)}: {first}."
+                f"promoting models:/{args.name}@{source_alias} on {public_url(server)}: {first}."
             ) from None
     result = {"name": args.name, "alias": args.to_alias, "version": version, "previous_version": before,
               "pull_request": str(number)}  # fmt: skip

@@ -113,11 +113,12 @@ def _tags(registration: Registration) -> dict[str, str]:
 
 
 def _translate(exc: Exception, registration: Registration, server: str) -> UserError:
-    from mlci.validation.sources.mlflow import _is_connection_error, public_uri
+    from mlci.gha import public_url
+    from mlci.validation.sources.mlflow import _is_connection_error
 
     if _is_connection_error(exc):
         return UserError(
-            f"--mlflow-tracking-uri {public_uri(server)}: cannot reach the MLflow tracking server; check "
+            f"--mlflow-tracking-uri {public_url(server)}: cannot reach the MLflow tracking server; check "
             "MLFLOW_TRACKING_URI and that the server is up.",
             title=_TITLE,
         )
@@ -129,18 +130,18 @@ def _translate(exc: Exception, registration: Registration, server: str) -> UserE
         else "check the server and the model name"
     )
     return UserError(
-        f"registering {registration.name}@{registration.alias} on {public_uri(server)}: "
-        f"{public_uri(first)}; {hint}.",
+        f"registering {registration.name}@{registration.alias} on {public_url(server)}: "
+        f"{public_url(first)}; {hint}.",
         title=_TITLE,
     )
 
 
 def _run_link(server: str, experiment_id: str, run_id: str) -> str:
-    from mlci.validation.sources.mlflow import public_uri
+    from mlci.gha import public_url
 
     if not server.startswith(("http://", "https://")):
         return ""
-    return f"{public_uri(server).rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
+    return f"{public_url(server).rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
 
 
 def register(registration: Registration) -> dict[str, Any]:
@@ -148,8 +149,9 @@ def register(registration: Registration) -> dict[str, Any]:
 
     Returns the report: name, version, alias, model URI, run id and link, sha256 of the registered file.
     """
+    from mlci.gha import public_url
     from mlci.validation.loading import Trust, file_sha256, load_model
-    from mlci.validation.sources.mlflow import _client_settings, public_uri
+    from mlci.validation.sources.mlflow import _client_settings
 
     server = registration.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or EMBEDDED_TRACKING_URI
     flag = registration.flag
@@ -178,7 +180,7 @@ def register(registration: Registration) -> dict[str, Any]:
     report.update(
         source_file=model_file.name,
         source_sha256=source_sha256,
-        tracking_uri=public_uri(server),
+        tracking_uri=public_url(server),
         model=f"models:/{registration.name}@{registration.alias}",
     )
     return report

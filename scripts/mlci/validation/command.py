@@ -42,11 +42,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--model",
         required=True,
         metavar="URI",
-        help="hf://OWNER/REPO[@REVISION]/PATH, models:/NAME/VERSION, models:/NAME@ALIAS, "
+        help="hf://OWNER/REPO[@REVISION]/PATH, models:/NAME/VERSION|@ALIAS|/latest|/STAGE, models:/MODEL_ID, "
         "runs:/RUN_ID/PATH, or a local file (joblib, pickle, skops) or MLflow model directory. Required.",
     )
     model.add_argument(
-        "--sha256", metavar="HEX", help="Pin the model file's sha256 (also trusts that pickle)."
+        "--sha256",
+        metavar="HEX",
+        help="Pin the model: a file's sha256, or an MLflow model directory's tree hash "
+        "(docs/model-validation.md); a pinned model may be loaded.",
     )
     model.add_argument(
         "--trust-pickle",
@@ -64,7 +67,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--data",
         required=True,
         metavar="SPEC",
-        help="A .csv or .parquet file, or sklearn:wine|iris|breast_cancer|digits. Required.",
+        help="A .csv, .csv.gz or .parquet file or a folder of Parquet files, here or at s3://BUCKET/KEY, "
+        "https://, runs:/RUN_ID/PATH or hf://datasets/OWNER/NAME[@REVISION]/PATH; or "
+        "sklearn:wine|iris|breast_cancer|digits. Required.",
     )
     data.add_argument(
         "--target", metavar="COLUMN", help="The label column of a file (sklearn: data: 'target')."
@@ -81,10 +86,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="One-vs-rest: the target becomes target == VALUE (classes 'True', 'False'). Default: off.",
     )
     data.add_argument(
+        "--label-map",
+        metavar="MAP",
+        help="The model's labels as the data writes them, e.g. 'class_0: 0, class_1: 1' (every prediction "
+        "must be mapped). Default: none: predictions and labels must share values.",
+    )
+    data.add_argument(
         "--test-size",
         type=parse_test_size,
         metavar="N",
-        help="Evaluate on the test part of train_test_split (fraction or row count). Default: every row.",
+        help="Evaluate on the test part of train_test_split (fraction or row count). Default: every row; "
+        "0.25 (train_test_split's default) when --random-state is given.",
     )
     data.add_argument("--random-state", type=int, metavar="N", help="train_test_split's random_state.")
     data.add_argument(
@@ -110,7 +122,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DELTA",
         help="With --baseline: fail when a metric falls more than DELTA below the baseline's.",
     )
-    checks.add_argument("--baseline-sha256", metavar="HEX", help="Pin the baseline model file's sha256.")
+    checks.add_argument(
+        "--baseline-sha256", metavar="HEX", help="Pin the baseline model, as --sha256 pins the model."
+    )
     chance = parser.add_argument_group("chance (intervals and how checks read them)")
     chance.add_argument(
         "--gate",
@@ -118,7 +132,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="point",
         help="point: a check reads the metric's value; confident: it fails only when the metric's whole "
         "interval is on the wrong side, and is inconclusive (a warning) when the interval straddles the "
-        "bound. Applies to thresholds and baseline comparisons. Default: point.",
+        "bound. Applies to thresholds; a baseline comparison always reads its paired interval. "
+        "Default: point.",
     )
     chance.add_argument(
         "--strict",
@@ -178,6 +193,7 @@ def _options(args: argparse.Namespace) -> Options:
         target=args.target,
         features=args.features,
         positive_label=args.positive_label,
+        label_map=args.label_map,
         test_size=args.test_size,
         random_state=args.random_state,
         stratify=args.stratify,
@@ -206,6 +222,8 @@ def run(args: argparse.Namespace) -> bool:
     result = validate(_options(args))
     for warning in result.all_warnings:
         gha.warning(warning, title="mlci validate")
+    for notice in result.notices:
+        gha.notice(notice, title="mlci validate")
     for few_rows in result.low_support:
         gha.notice(few_rows, title="mlci validate: few rows")
     with gha.untrusted_output():  # class names and paths come from the data and the model

@@ -13,6 +13,7 @@ blocks of whole lines (about ``chunk_rows`` rows each), and each block is parsed
 
 from __future__ import annotations
 
+import gzip
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,9 +30,15 @@ class CsvChunks:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        with self.path.open("rb") as handle:
+        with self._open() as handle:
             self._header = handle.readline()
             self._sample = handle.read(1 << 16)
+
+    def _open(self) -> io.BufferedIOBase:
+        """The file's bytes; a ``.gz`` file decompressed as it is read."""
+        if self.path.suffix.lower() == ".gz":
+            return gzip.open(self.path, "rb")
+        return self.path.open("rb")
 
     @property
     def column_names(self) -> list[str]:
@@ -54,7 +61,7 @@ class CsvChunks:
 
     def _blocks(self, size: int) -> Iterator[bytes]:
         """Blocks of whole lines, after the header line."""
-        with self.path.open("rb") as handle:
+        with self._open() as handle:
             handle.readline()
             carry = b""
             while block := handle.read(size):

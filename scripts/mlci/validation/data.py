@@ -1,11 +1,12 @@
 """Evaluation data: a CSV or Parquet file read in chunks, or a scikit-learn toy dataset.
 
-``--data`` is ``sklearn:NAME`` (wine, iris, breast_cancer, digits; target column ``target``) or the path of a
-``.csv`` / ``.parquet`` file (``--target`` names the label column). Files are never read whole: one chunk of
-rows at a time, so memory holds one chunk, whatever the number of rows. CSV files are cut into blocks of lines
-by :mod:`mlci.validation.csv_chunks` (pyarrow's own streaming CSV reader reads ahead without a bound);
-Parquet files go through ``ParquetFile.iter_batches`` with ``pre_buffer=False`` (with it, pyarrow keeps every
-row group it has read).
+``--data`` is ``sklearn:NAME`` (wine, iris, breast_cancer, digits; target column ``target``) or a ``.csv``,
+``.csv.gz`` or ``.parquet`` file or a folder of Parquet files (``--target`` names the label column), here or
+at ``s3://``, ``https://``, ``runs:/`` or ``hf://datasets/`` (fetched first: :mod:`mlci.validation.sources`).
+Files are never read whole: one chunk of rows at a time, so memory holds one chunk, whatever the number of
+rows. CSV files are cut into blocks of lines by :mod:`mlci.validation.csv_chunks` (pyarrow's own streaming CSV
+reader reads ahead without a bound); Parquet files (a folder's one after the other) go through
+``ParquetFile.iter_batches`` with ``pre_buffer=False`` (with it, pyarrow keeps every row group it has read).
 """
 
 from __future__ import annotations
@@ -30,17 +31,36 @@ SKLEARN_TARGET = "target"
 _TITLE = "mlci validate: bad data"
 
 
+#: Where --data may live besides this machine: the scheme and the way it is fetched (mlci.validation.sources)
+REMOTE_SCHEMES = ("s3://", "https://", "http://", "runs:/", "hf://datasets/")
+
+
 @dataclass(frozen=True)
 class DataSpec:
-    """What ``--data`` names."""
+    """What ``--data`` names; ``location`` is a local path (for remote data: after ``sources.fetch_data``)."""
 
     text: str
     kind: str  # sklearn, csv, parquet
-    location: str  # dataset name or file path
+    location: str  # dataset name, file path, or a folder of Parquet files
+    remote: bool = False  # still to fetch: text names it
+
+
+def _kind(text: str, path: str) -> str:
+    """The format a data path names: a .csv (also gzip-compressed) or .parquet file, or a Parquet folder."""
+    name = path.lower()
+    if name.endswith((".csv", ".csv.gz")):
+        return "csv"
+    if name.endswith((".parquet", ".pq")) or name.endswith("/") or Path(path).expanduser().is_dir():
+        return "parquet"
+    raise UserError(
+        f"--data {text}: expected a .csv, .csv.gz or .parquet file, a folder of Parquet files, or "
+        f"sklearn:NAME ({', '.join(SKLEARN_DATASETS)}); also from s3://, https://, runs:/ or hf://datasets/.",
+        title=_TITLE,
+    )
 
 
 def parse_data_spec(text: str) -> DataSpec:
-    """Parse ``--data``; the file must exist (checked here, before any model is downloaded)."""
+    """Parse ``--data``; a local file must exist (checked here, before any model is downloaded)."""
     if text.startswith("sklearn:"):
         name = text.removeprefix("sklearn:")
         if name not in SKLEARN_DATASETS:
@@ -50,20 +70,25 @@ def parse_data_spec(text: str) -> DataSpec:
                 title=_TITLE,
             )
         return DataSpec(text=text, kind="sklearn", location=name)
+    if text.startswith(REMOTE_SCHEMES):
+        return DataSpec(text=text, kind=_kind(text, text.split("?")[0]), location="", remote=True)
     path = Path(text).expanduser()
-    suffix = path.suffix.lower()
-    kind = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}.get(suffix)
-    if kind is None:
-        raise UserError(
-            f"--data {text}: expected a .csv or .parquet file, or sklearn:NAME "
-            f"({', '.join(SKLEARN_DATASETS)}).",
-            title=_TITLE,
-        )
-    if not path.is_file():
+    if not path.exists():
         raise UserError(
             f"--data {text}: no such file; check the path (relative to {Path.cwd()}).", title=_TITLE
         )
+    kind = _kind(text, text)
+    if path.is_dir() and not parquet_files(path):
+        raise UserError(f"--data {text}: the folder holds no .parquet file.", title=_TITLE)
     return DataSpec(text=text, kind=kind, location=str(path))
+
+
+def parquet_files(location: str | Path) -> list[Path]:
+    """A Parquet file, or the .parquet files of a folder (and its subfolders) in path order."""
+    path = Path(location)
+    if not path.is_dir():
+        return [path]
+    return sorted(p for p in path.rglob("*") if p.suffix in (".parquet", ".pq") and p.is_file())
 
 
 class Dataset:
@@ -99,7 +124,7 @@ class Dataset:
             if self.spec.kind == "parquet":
                 import pyarrow.parquet as pq
 
-                return list(pq.ParquetFile(self.spec.location).schema_arrow.names)
+                return list(pq.ParquetFile(parquet_files(self.spec.location)[0]).schema_arrow.names)
             return CsvChunks(self.spec.location).column_names
         except Exception as exc:  # pyarrow's ArrowInvalid, OSError...: the file is the user's input
             raise self._unreadable(exc) from None
@@ -115,15 +140,52 @@ class Dataset:
         if self.spec.kind == "parquet":
             import pyarrow.parquet as pq
 
-            return pq.ParquetFile(self.spec.location).metadata.num_rows
+            return sum(pq.ParquetFile(part).metadata.num_rows for part in parquet_files(self.spec.location))
         return sum(batch.num_rows for batch in self.batches([self.target]))
 
     def read_target(self) -> np.ndarray:
         """The whole label column (memory grows with the rows: only ``--stratify`` needs it)."""
         import numpy as np
 
-        parts = [column_values(batch, self.target, self.spec.text) for batch in self.batches([self.target])]
+        parts = [self.label_values(batch) for batch in self.batches([self.target])]
         return np.concatenate(parts) if parts else np.array([])
+
+    def label_values(self, batch: pa.RecordBatch) -> np.ndarray:
+        """The labels of ``batch`` as a numpy array; UserError when a row has none (null or NaN)."""
+        import pyarrow as pa
+
+        column = batch.column(self.target)
+        if pa.types.is_dictionary(column.type):
+            column = column.dictionary_decode()
+        if missing_values(column):
+            raise self._missing_labels()
+        return column.to_numpy(zero_copy_only=False)
+
+    def label_sample(self) -> np.ndarray:
+        """The first labels of the data: their type is the label column's."""
+        for batch in self.batches([self.target], 1000):
+            return self.label_values(batch)
+        raise UserError(f"--data {self.spec.text}: there are no rows to evaluate.", title=_TITLE)
+
+    def _missing_labels(self) -> UserError:
+        """How many rows of the whole data have no label (an error path: one more pass, label column only)."""
+        total = sum(missing_values(part.column(self.target)) for part in self.batches([self.target]))
+        return UserError(
+            f"--data {self.spec.text}: the label column '{self.target}' has {total} empty or NaN value(s); "
+            "every row needs a label: drop those rows or fill them.",
+            title=_TITLE,
+        )
+
+    @property
+    def feature_order(self) -> list[str] | None:
+        """The features in an order fixed by their source, not by a file's layout: the scikit-learn datasets'.
+
+        ``load_NAME(return_X_y=True)`` gives a model its columns in this order, so a model fitted without
+        column names reads them right. A file's columns can be in any order: None.
+        """
+        if self.spec.kind != "sklearn":
+            return None
+        return [name for name in self.columns if name != self.target]
 
     def check_columns(self, names: list[str], what: str) -> None:
         """UserError naming the columns ``what`` needs that the data lacks."""
@@ -157,9 +219,10 @@ class Dataset:
         import pyarrow.parquet as pq
 
         # pre_buffer=False: with it, pyarrow keeps every row group's bytes it has read until the file closes,
-        # and memory would grow with the file.
-        with pq.ParquetFile(self.spec.location, pre_buffer=False) as handle:
-            yield from handle.iter_batches(batch_size=chunk_rows, columns=columns)
+        # and memory would grow with the file. A folder's files are read one after the other, in path order.
+        for part in parquet_files(self.spec.location):
+            with pq.ParquetFile(part, pre_buffer=False) as handle:
+                yield from handle.iter_batches(batch_size=chunk_rows, columns=columns)
 
     def _csv_batches(self, columns: list[str], chunk_rows: int) -> Iterator[pa.RecordBatch]:
         yield from CsvChunks(self.spec.location).batches(columns, chunk_rows, keep_integers={self.target})
@@ -176,17 +239,12 @@ def _load_sklearn(name: str) -> pa.Table:
     return pa.table(columns)
 
 
-def column_values(batch: pa.RecordBatch, name: str, where: str) -> np.ndarray:
-    """One column of a batch as a numpy array (labels: no missing value allowed)."""
+def missing_values(column: pa.Array | pa.ChunkedArray) -> int:
+    """How many values of ``column`` are missing: null, or NaN (pyarrow and polars write NaN, not null)."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    column = batch.column(name)
-    if pa.types.is_dictionary(column.type):
-        column = column.dictionary_decode()
-    if column.null_count:
-        raise UserError(
-            f"--data {where}: the label column '{name}' has {column.null_count} empty value(s); every row "
-            "needs a label: drop those rows or fill them.",
-            title=_TITLE,
-        )
-    return column.to_numpy(zero_copy_only=False)
+    missing = column.null_count
+    if pa.types.is_floating(column.type):
+        missing += pc.sum(pc.is_nan(column)).as_py() or 0
+    return int(missing)

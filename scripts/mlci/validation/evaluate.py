@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mlci.errors import UserError
-from mlci.validation.data import Dataset, column_values
+from mlci.validation.data import Dataset
 from mlci.validation.loading import LoadedModel
 from mlci.validation.metrics import ConfusionCounter, ProbaAccumulator, confusion_metrics
 from mlci.validation.statistics import (
@@ -38,6 +38,7 @@ class Task:
     """How to turn the data into the task the thresholds speak about."""
 
     positive_label: str | None = None
+    label_map: LabelMap | None = None  # --label-map: prediction -> the data's label
     mask: np.ndarray | None = None  # test rows (None: every row)
     proba_metrics: frozenset[str] = frozenset()
     chunk_rows: int = 200_000
@@ -151,6 +152,60 @@ def coerce_label(text: str, values: np.ndarray, flag: str = "--positive-label") 
     return text
 
 
+def _type_name(values: np.ndarray) -> str:
+    """What kind of labels an array holds, as a user reads it: bool, int64, float64, str..."""
+    kind = values.dtype.kind
+    if kind in "US" or (kind == "O" and len(values) and isinstance(values[0], str)):
+        return "str"
+    return values.dtype.name
+
+
+def _family(values: np.ndarray) -> str:
+    """Labels of one family compare with each other: bool, number (int or float) or str."""
+    kind = values.dtype.kind
+    return "bool" if kind == "b" else "number" if kind in "iuf" else _type_name(values)
+
+
+class LabelMap:
+    """``--label-map``: the model's labels as the data writes them (e.g. ``class_0: 0, class_1: 1``).
+
+    Keys are read as values of the predictions' type, values as values of the data's label type.
+    """
+
+    def __init__(self, pairs: dict[Any, Any], labels: np.ndarray) -> None:
+        self.text = ", ".join(f"{key}: {value}" for key, value in pairs.items())
+        self.pairs = {key: coerce_label(str(value), labels, "--label-map") for key, value in pairs.items()}
+
+    def lookup(self, predictions: np.ndarray) -> dict[Any, Any]:
+        return {coerce_label(str(key), predictions, "--label-map"): v for key, v in self.pairs.items()}
+
+    def apply(self, predictions: np.ndarray) -> np.ndarray:
+        """The predictions, mapped; UserError naming a prediction the map does not cover."""
+        import numpy as np
+        import pandas as pd
+
+        lookup = self.lookup(predictions)
+        series = pd.Series(predictions)
+        unmapped = series[~series.isin(list(lookup))]
+        if len(unmapped):
+            value = unmapped.iloc[0]
+            raise UserError(
+                f"--label-map does not map the prediction {value!r}: add it (e.g. '{self.text}, "
+                f"{value}: LABEL').",
+                title="mlci validate: bad --label-map",
+            )
+        return np.asarray(series.map(lookup).to_numpy())
+
+
+def _show_values(values: np.ndarray, limit: int = 5) -> str:
+    """A sample of the distinct values of ``values``, with their type: ``'a', 'b' (str)``."""
+    import numpy as np
+
+    distinct = _sorted_labels(set(np.unique(values).tolist()))  # an error path: the whole chunk
+    more = ", ..." if len(distinct) > limit else ""
+    return f"{_show(set(distinct[:limit]))}{more} ({_type_name(values)})"
+
+
 class _ModelRun:
     """The accumulators of one model during the pass."""
 
@@ -163,9 +218,13 @@ class _ModelRun:
         self.notes: list[str] = []
         self.proba: ProbaAccumulator | None = None
         self.positive_for_classes: Any = None
+        self.shares_values = False  # some prediction is one of the data's labels (checked until it is)
         model = candidate.model
         if task.proba_metrics and model.has_proba:
             classes = model.classes or []
+            if task.label_map is not None:
+                lookup = task.label_map.lookup(np.asarray(classes))
+                classes = [lookup.get(c, c) for c in classes]
             if task.positive_label is not None:
                 # A model fitted on the one-vs-rest target itself has the classes False/True.
                 as_array = np.asarray(classes)
@@ -225,14 +284,53 @@ class _ModelRun:
         if text not in self.notes:
             self.notes.append(text)
 
-    def feed(self, batch: pa.RecordBatch, y_true: np.ndarray, task: Task) -> np.ndarray | None:
-        """Predict one chunk and count it; the predictions as counted (None when unusable)."""
+    def _check_labels(self, predictions: np.ndarray, labels: np.ndarray, task: Task) -> None:
+        """UserError when the predictions and the data's labels share no type or no value.
+
+        Checked on each chunk until a prediction is one of the labels seen so far (the first chunk, for a
+        model that predicts the data's labels): before any count, so a regressor's floats never become labels.
+        Bool predictions with --positive-label answer "is it the positive label?" and need no check.
+        """
+        import numpy as np
+
+        if self.shares_values or (task.positive_label is not None and predictions.dtype.kind == "b"):
+            return
+        sample = f"predictions {_show_values(predictions)}, labels {_show_values(labels)}"
+        fix = (
+            "if the model names the classes otherwise, map them with --label-map "
+            "(e.g. --label-map 'PREDICTION: LABEL, ...')"
+        )
+        if _family(predictions) != _family(labels):
+            raise UserError(
+                f"{self.candidate.where}: the model's predictions and the labels share no type: {sample}; "
+                f"{fix}.",
+                title="mlci validate: predictions and labels do not match",
+            )
+        self.shares_values = bool(np.isin(predictions, labels).any())
+        if not self.shares_values:
+            raise UserError(
+                f"{self.candidate.where}: the model's predictions and the labels share no values: {sample}; "
+                f"{fix}, or check that this is a classifier of this label column.",
+                title="mlci validate: predictions and labels do not match",
+            )
+
+    def feed(
+        self, batch: pa.RecordBatch, y_raw: np.ndarray, labels: np.ndarray, task: Task
+    ) -> np.ndarray | None:
+        """Predict one chunk and count it: ``y_raw`` its labels as the data writes them, ``labels`` every
+        label seen so far; the predictions as counted (None when unusable)."""
         if self.problem is not None:
             return None
         X = self.model_input(batch)
-        predictions = self.predict(X, len(y_true))
+        predictions = self.predict(X, len(y_raw))
         if predictions is None:
             return None
+        if task.label_map is not None:
+            predictions = task.label_map.apply(predictions)
+        self._check_labels(predictions, labels, task)
+        y_true = y_raw
+        if task.positive_label is not None:
+            y_true = y_raw == coerce_label(task.positive_label, y_raw)
         if task.positive_label is not None and predictions.dtype.kind != "b":
             predictions = predictions == coerce_label(task.positive_label, predictions)
         self.counter.update(y_true, predictions)
@@ -327,19 +425,22 @@ def evaluate(
     offset = 0
     for batch in dataset.batches(columns, task.chunk_rows):
         rows = batch.num_rows
-        known.update(pc.unique(batch.column(dataset.target)).to_pylist())  # every row's, test part or not
+        y_all = dataset.label_values(batch)  # every row needs a label, test part or not
+        known.update(pc.unique(batch.column(dataset.target)).to_pylist())
         summary.rows += rows
+        y_raw = y_all
         if task.mask is not None:
             selected = task.mask[offset : offset + rows]
             offset += rows
             if not selected.any():
                 continue
-            batch = batch.filter(pa.array(selected))
-        y_true = column_values(batch, dataset.target, dataset.spec.text)
+            batch, y_raw = batch.filter(pa.array(selected)), y_all[selected]
+        seen = np.asarray(_sorted_labels(known), dtype=y_all.dtype)
+        summary.evaluated_rows += len(y_raw)
+        predicted = [run.feed(batch, y_raw, seen, task) for run in runs]
+        y_true = y_raw
         if task.positive_label is not None:
-            y_true = y_true == coerce_label(task.positive_label, y_true)
-        summary.evaluated_rows += len(y_true)
-        predicted = [run.feed(batch, y_true, task) for run in runs]
+            y_true = y_raw == coerce_label(task.positive_label, y_raw)
         slices.update(batch, y_true, predicted[0])
         if joint is not None:
             _count_pairs(joint, y_true, predicted)

@@ -6,11 +6,12 @@ The rule (README "Model validation", "Trusting a model"):
   exact content, or with ``--trust-pickle``; otherwise it refuses before reading a byte of it as a pickle.
 - skops files load with skops' own allow-list. Types outside it are refused, named, unless the file is pinned
   by ``--sha256`` or ``--trust-pickle`` is given.
-- MLflow model directories are loaded by their MLmodel file: the sklearn flavour's pickled model follows the
-  rule above (``--sha256`` is that of ``model.pkl``, or ``model.skops``); a pyfunc's ``python_model.pkl``
-  too. A
-  model that carries code (``code`` paths) or loads through another flavour's module needs ``--trust-pickle``.
-  A trust list written inside the model's own MLmodel file is ignored: it comes from the file being checked.
+- MLflow model directories are loaded by their MLmodel file, and pinned whole: for a directory ``--sha256`` is
+  its tree hash (:func:`tree_sha256`), which covers every file a loader may unpickle or execute (the MLmodel
+  itself, ``model.pkl``, ``python_model.pkl``, a ``loader_module``'s data, ``model_code_path``, ``code/``,
+  artifacts). A pinned directory loads; an unpinned one needs ``--trust-pickle``, except a sklearn-flavour
+  skops model whose types skops trusts. A trust list written inside the model's own MLmodel file is
+  ignored: it comes from the file being checked.
 - A scikit-learn version mismatch (``InconsistentVersionWarning``) is not swallowed: it becomes a warning that
   names the versions, and the report carries it.
 """
@@ -51,7 +52,8 @@ class LoadedModel:
     model: Any
     kind: str  # "sklearn" (has predict, maybe predict_proba) or "pyfunc" (an MLflow pyfunc: predict only)
     format: str  # joblib, skops, mlflow-sklearn, mlflow-pyfunc
-    sha256: str | None
+    sha256: str | None  # what --sha256 pins: the file's sha256, or a model directory's tree hash
+    sha256_of: str = "file"  # "file" or "directory tree"
     warnings: list[str] = field(default_factory=list)
     #: what the model's URI resolved to, with :meth:`describe`: filled in by whoever fetched the file
     identity: dict[str, Any] = field(default_factory=dict)
@@ -76,7 +78,12 @@ class LoadedModel:
 
     def describe(self) -> dict[str, Any]:
         """The part of the report that says what was loaded."""
-        return {"format": self.format, "sha256": self.sha256, "class": _qualified_name(self.model)}
+        return {
+            "format": self.format,
+            "sha256": self.sha256,
+            "sha256_of": self.sha256_of,
+            "class": _qualified_name(self.model),
+        }
 
 
 def _qualified_name(obj: Any) -> str:
@@ -90,24 +97,58 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
+def tree_sha256(directory: Path) -> str:
+    """The tree hash of a model directory: what ``--sha256`` pins for an MLflow model directory.
+
+    The sha256 of the lines ``<sha256 of the file>  <path relative to the directory>\n`` (``sha256sum``'s
+    own format) of every file below it, sorted by path (bytewise, as ``LC_ALL=C sort``). In a shell:
+    ``cd DIR && find . -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum``.
+    A symbolic link is refused: what it points to could change without the tree changing.
+    """
+    digest = hashlib.sha256()
+    files: list[tuple[bytes, Path]] = []
+    for root, dirs, names in os.walk(directory):
+        for name in [*dirs, *names]:
+            path = Path(root, name)
+            if path.is_symlink():
+                raise UserError(
+                    f"{directory}: {path.relative_to(directory)} is a symbolic link; a pinned model "
+                    "directory holds files only: copy what it points to into the directory.",
+                    title=_TITLE,
+                )
+        files += [
+            (os.fsencode(Path(root, name).relative_to(directory).as_posix()), Path(root, name))
+            for name in names
+        ]
+    for relative, path in sorted(files):
+        digest.update(file_sha256(path).encode() + b"  " + relative + b"\n")
+    return digest.hexdigest()
+
+
 def _check_pin(path: Path, actual: str, trust: Trust, where: str) -> bool:
-    """True when ``--sha256`` pins this file; UserError when it pins other content."""
+    """True when ``--sha256`` pins this file (or directory tree); UserError when it pins other content."""
     if trust.sha256 is None:
         return False
     if trust.sha256.lower() != actual:
+        what = (
+            f"the tree hash of the model directory {path.name}"
+            if path.is_dir()
+            else f"the sha256 of {path.name}"
+        )
         raise UserError(
-            f"{where}: the sha256 of {path.name} is {actual}, not {trust.sha256.lower()} as "
-            f"{trust.sha256_flag} pins it; the file changed: review the new file, then update the pin.",
+            f"{where}: {what} is {actual}, not {trust.sha256.lower()} as {trust.sha256_flag} pins it; the "
+            "model changed: review the new files, then update the pin.",
             title=_TITLE,
         )
     return True
 
 
-def _refuse_pickle(where: str, path: Path, actual: str, trust: Trust) -> UserError:
+def _refuse_pickle(where: str, path: Path, actual: str, trust: Trust, why: str | None = None) -> UserError:
+    what = "the tree hash of this model directory" if path.is_dir() else "this exact file"
+    why = why or f"{path.name}: unpickling a pickle or joblib file runs code from it"
     return UserError(
-        f"{where}: refusing to load {path.name}: unpickling a pickle or joblib file runs code from it. If "
-        f"you trust this exact file, pin it with {trust.sha256_flag} {actual}; if you trust its source, "
-        "pass --trust-pickle.",
+        f"{where}: refusing to load {why}. If you trust {what}, pin it with {trust.sha256_flag} {actual}; "
+        "if you trust its source, pass --trust-pickle.",
         title=_TITLE,
     )
 
@@ -131,8 +172,10 @@ def _version_warning(caught: list[warnings.WarningMessage]) -> list[str]:
             other.append(f"{record.category.__name__} while loading: {str(message).splitlines()[0]}")
     sentences = [
         f"the model was saved with scikit-learn {saved} and is loaded with {current} ({', '.join(names)}): "
-        f"its predictions may differ or fail. Install scikit-learn=={saved} (input extra-requirements) or "
-        "re-save the model with the current version."
+        f"its predictions may differ or fail. Evaluate it with scikit-learn=={saved}: in the action, input "
+        f"extra-requirements 'scikit-learn=={saved}' overrides mlci's own pin (an MLflow model's logged "
+        "versions are installed first: mlci model-requirements --model URI prints them); or re-save the "
+        "model with the current version."
         for (saved, current), names in mismatches.items()
     ]
     return sentences + other
@@ -180,22 +223,24 @@ def _load_pickle(path: Path, trust: Trust, where: str, fmt: str, reader: str) ->
     return LoadedModel(model=model, kind="sklearn", format=fmt, sha256=actual, warnings=notes)
 
 
-def _load_skops(path: Path, trust: Trust, where: str, fmt: str) -> LoadedModel:
+def _load_skops(
+    path: Path, trust: Trust, where: str, fmt: str, pin: tuple[Path, str] | None = None
+) -> LoadedModel:
+    """A skops file; ``pin`` is the directory and tree hash that pin it instead of its own sha256."""
     import skops.io
 
-    actual = file_sha256(path)
-    pinned = _check_pin(path, actual, trust, where)
+    if pin is None:
+        target, actual = path, file_sha256(path)
+        pinned = _check_pin(path, actual, trust, where)
+    else:
+        (target, actual), pinned = pin, False  # the caller checked the tree's pin
     try:
         untrusted = skops.io.get_untrusted_types(file=path)
     except Exception as exc:  # not a skops file after all
         raise UserError(f"{where}: {path.name} is not a readable skops file ({exc}).", title=_TITLE) from None
     if untrusted and not (pinned or trust.trust_pickle):
-        raise UserError(
-            f"{where}: refusing to load {path.name}: it holds types skops does not trust by default: "
-            f"{', '.join(untrusted)}. If you trust this exact file, pin it with {trust.sha256_flag} "
-            f"{actual}; if you trust its source, pass --trust-pickle.",
-            title=_TITLE,
-        )
+        why = f"{path.name}: it holds types skops does not trust by default: {', '.join(untrusted)}"
+        raise _refuse_pickle(where, target, actual, trust, why)
     model, notes = _call_loader(lambda: skops.io.load(path, trusted=untrusted), where)
     return LoadedModel(model=model, kind="sklearn", format=fmt, sha256=actual, warnings=notes)
 
@@ -219,22 +264,37 @@ def _read_mlmodel(directory: Path, where: str) -> dict[str, Any]:
 
 
 def _load_mlflow_dir(directory: Path, trust: Trust, where: str) -> LoadedModel:
+    """An MLflow model directory, pinned by its tree hash, loaded by its flavour."""
+    tree = tree_sha256(directory)
+    pinned = _check_pin(directory, tree, trust, where)
+    # The tree covers every file loaded below: a pinned tree vouches for each of them.
+    vouched = Trust(trust_pickle=pinned or trust.trust_pickle, sha256_flag=trust.sha256_flag)
     flavors = _read_mlmodel(directory, where)["flavors"]
     sklearn_conf = flavors.get("sklearn")
     if isinstance(sklearn_conf, dict) and not sklearn_conf.get("code"):
         model_file = _inside(directory, str(sklearn_conf.get("pickled_model", "model.pkl")), where)
         fmt = str(sklearn_conf.get("serialization_format", "cloudpickle"))
         if fmt == "skops":
-            return _load_skops(model_file, trust, where, "mlflow-sklearn")
-        return _load_pickle(model_file, trust, where, "mlflow-sklearn", reader="pickle")
-    pyfunc_conf = flavors.get("python_function")
-    if not isinstance(pyfunc_conf, dict):
-        raise UserError(
-            f"{where}: the MLflow model has neither a sklearn nor a python_function flavour (it has: "
-            f"{', '.join(flavors)}).",
-            title=_TITLE,
-        )
-    return _load_pyfunc(directory, pyfunc_conf, trust, where)
+            loaded = _load_skops(model_file, vouched, where, "mlflow-sklearn", (directory, tree))
+        elif not vouched.trust_pickle:
+            raise _refuse_pickle(where, directory, tree, trust, f"{model_file.name}: unpickling it runs code")
+        else:
+            loaded = _load_pickle(model_file, vouched, where, "mlflow-sklearn", reader="pickle")
+    else:
+        pyfunc_conf = flavors.get("python_function")
+        if not isinstance(pyfunc_conf, dict):
+            raise UserError(
+                f"{where}: the MLflow model has neither a sklearn nor a python_function flavour (it has: "
+                f"{', '.join(flavors)}).",
+                title=_TITLE,
+            )
+        if not vouched.trust_pickle:
+            loader = pyfunc_conf.get("loader_module")
+            why = f"this MLflow pyfunc model: loading it (loader {loader}) unpickles or runs its files"
+            raise _refuse_pickle(where, directory, tree, trust, why)
+        loaded = _load_pyfunc(directory, where)
+    loaded.sha256, loaded.sha256_of = tree, "directory tree"
+    return loaded
 
 
 def _inside(directory: Path, name: str, where: str) -> Path:
@@ -247,26 +307,8 @@ def _inside(directory: Path, name: str, where: str) -> Path:
     return path
 
 
-def _load_pyfunc(directory: Path, conf: dict[str, Any], trust: Trust, where: str) -> LoadedModel:
-    pickled = _inside(directory, str(conf["python_model"]), where) if conf.get("python_model") else None
-    carries_code = bool(conf.get("code")) or (directory / "code").exists()
-    actual = file_sha256(pickled) if pickled else None
-    pinned = (
-        pickled is not None
-        and actual is not None
-        and not carries_code
-        and _check_pin(pickled, actual, trust, where)
-    )
-    if not (pinned or trust.trust_pickle):
-        if actual is None or carries_code:
-            raise UserError(
-                f"{where}: refusing to load this MLflow pyfunc model: loading it runs code the model "
-                f"carries (loader {conf.get('loader_module')}, code paths: {bool(carries_code)}), which no "
-                "sha256 pins; pass --trust-pickle if you trust its source.",
-                title=_TITLE,
-            )
-        raise _refuse_pickle(where, pickled or directory, actual, trust)
-
+def _load_pyfunc(directory: Path, where: str) -> LoadedModel:
+    """Load through mlflow.pyfunc: only for a directory whose every file the user vouched for."""
     with warnings.catch_warnings(record=True):  # mlflow's import-time advice is about mlflow, not this model
         warnings.simplefilter("ignore")
         try:
@@ -282,7 +324,7 @@ def _load_pyfunc(directory: Path, conf: dict[str, Any], trust: Trust, where: str
         return mlflow.pyfunc.load_model(str(directory))
 
     model, notes = _call_loader(load, where)
-    return LoadedModel(model=model, kind="pyfunc", format="mlflow-pyfunc", sha256=actual, warnings=notes)
+    return LoadedModel(model=model, kind="pyfunc", format="mlflow-pyfunc", sha256=None, warnings=notes)
 
 
 def load_model(path: Path, trust: Trust, where: str) -> LoadedModel:

@@ -31,10 +31,13 @@ def model_line(identity: dict[str, Any]) -> str:
     if source == "huggingface":
         commit = str(identity.get("commit"))[:12]
         where = f"{identity['repo_id']} at commit {commit} (revision {identity['revision']})"
-    elif source == "mlflow" and identity.get("name"):
+    elif source == "mlflow" and identity.get("version"):
         alias = f", alias {identity['alias']}" if identity.get("alias") else ""
-        where = f"registered model {identity['name']} version {identity['version']}{alias}"
+        stage = f", stage {identity['stage']}" if identity.get("stage") else ""
+        where = f"registered model {identity['name']} version {identity['version']}{alias}{stage}"
         where += f", run {identity['run_id']}"
+    elif source == "mlflow" and identity.get("model_id"):
+        where = f"logged model {identity['model_id']} ({identity['name']}), run {identity['run_id']}"
     elif source == "mlflow":
         where = f"run {identity['run_id']}, artifact {identity['artifact_path']}"
     else:
@@ -213,7 +216,7 @@ def verdict(result: ValidationResult) -> str:
 
 
 def _notes(result: ValidationResult) -> list[str]:
-    return [*result.all_warnings, *result.low_support, *result.evaluation.notes]
+    return [*result.all_warnings, *result.notices, *result.low_support, *result.evaluation.notes]
 
 
 def markdown(result: ValidationResult) -> str:
@@ -264,6 +267,8 @@ def text(result: ValidationResult) -> str:
         headers, rows = confusion_rows(result)
         lines += ["", gha.text_table(headers, rows)]
     lines += ["", gha.text_table(["check", "value", "threshold", "result"], checks_rows(result))]
+    if result.evaluation.notes:  # checks say "see the notes": here they are (warnings have their own lines)
+        lines += ["", "notes:", *(f"- {note}" for note in result.evaluation.notes)]
     return "\n".join(lines)
 
 

@@ -14,10 +14,10 @@ from typing import Any
 from mlci.errors import UserError
 from mlci.validation.baseline import Comparison, check_regressions, compare, compared_metrics
 from mlci.validation.data import Dataset, parse_data_spec
-from mlci.validation.evaluate import Candidate, Evaluation, Task, coerce_label, evaluate
+from mlci.validation.evaluate import Candidate, Evaluation, LabelMap, Task, coerce_label, evaluate
 from mlci.validation.loading import LoadedModel, Trust, load_model
 from mlci.validation.metrics import PROBA_METRICS
-from mlci.validation.sources import fetch
+from mlci.validation.sources import fetch, fetch_data
 from mlci.validation.split import holdout_mask
 from mlci.validation.statistics import IntervalSpec, low_support
 from mlci.validation.thresholds import (
@@ -41,6 +41,7 @@ class Options:
     target: str | None = None
     features: list[str] | None = None
     positive_label: str | None = None
+    label_map: str | None = None
     test_size: float | int | None = None
     random_state: int | None = None
     stratify: bool = False
@@ -90,6 +91,7 @@ class ValidationResult:
     low_support: list[str] = field(default_factory=list)  # classes with fewer rows than --min-support
     interval_spec: IntervalSpec = IntervalSpec()
     gate: Gate = Gate()
+    notices: list[str] = field(default_factory=list)  # what mlci chose for the user (e.g. a default split)
 
     @property
     def all_warnings(self) -> list[str]:
@@ -128,6 +130,7 @@ class ValidationResult:
             "notes": self.evaluation.notes,
             "warnings": self.warnings,
             "low_support": self.low_support,
+            "notices": self.notices,
             "baseline": (
                 None
                 if self.baseline is None or self.baseline_evaluation is None
@@ -143,6 +146,8 @@ class ValidationResult:
 
 
 def _validate_options(options: Options) -> None:
+    if options.label_map is not None:
+        parse_label_map(options.label_map)
     if options.stratify and options.test_size is None:
         raise UserError("--stratify splits the data: give --test-size too (e.g. --test-size 0.25).")
     if options.strict and options.gate != "confident":
@@ -212,28 +217,84 @@ def _load(given: _ModelInput, options: Options, workdir: Path, proba_metrics: fr
 def _features(
     options: Options, model: LoadedModel, dataset: Dataset, where: str, slices: tuple[str, ...] = ()
 ) -> list[str]:
-    """--features, else the names the model was fitted with, else every column but the target and the
-    slice columns (a slice column says which segment a row is in; it is not a feature)."""
+    """The columns the model reads, in the order it was fitted with.
+
+    A model fitted on named columns reads them by name (in its own order, whatever the data's); one fitted on
+    an array reads them by position, so the order must come from --features or from the data's source.
+    """
+    if model.feature_names is not None:
+        names = model.feature_names
+        if options.features and set(options.features) != set(names):
+            raise UserError(
+                f"--features {','.join(options.features)}: {where} was fitted on the columns "
+                f"{','.join(names)}; leave --features out (the model names its columns) or give those.",
+                title="mlci validate: bad data",
+            )
+        dataset.check_columns(names, f"{where} (fitted on named columns)")
+        return names
     if options.features:
         dataset.check_columns(options.features, "--features")
         return options.features
-    if model.feature_names is not None:
-        dataset.check_columns(model.feature_names, f"{where} (fitted on named columns)")
-        return model.feature_names
-    return [name for name in dataset.columns if name != dataset.target and name not in slices]
+    if dataset.feature_order is not None:
+        return dataset.feature_order  # the source's own order (sklearn:NAME), a slice column included
+    columns = ",".join(name for name in dataset.columns if name != dataset.target and name not in slices)
+    raise UserError(
+        f"{where} was fitted without column names (on an array), so the columns of {options.data} cannot be "
+        "matched to its features by name: pass them in the order the model was fitted on with --features "
+        f"(in the file's order: --features {columns}), or re-fit the model on a DataFrame.",
+        title="mlci validate: bad data",
+    )
 
 
-def _mask(options: Options, dataset: Dataset, warnings: list[str]) -> Any:
-    if options.test_size is None:
+#: train_test_split's test_size when it is given none (scikit-learn's documented default)
+SKLEARN_TEST_SIZE = 0.25
+
+
+def _test_size(options: Options, notices: list[str]) -> float | int | None:
+    """--test-size; with --random-state alone, scikit-learn's default (as train_test_split reads it)."""
+    if options.test_size is not None or options.random_state is None:
+        return options.test_size
+    notices.append(
+        f"--random-state {options.random_state} without --test-size: evaluating the test part of "
+        f"train_test_split(test_size={SKLEARN_TEST_SIZE}, random_state={options.random_state}), "
+        "scikit-learn's default split; give --test-size to choose another."
+    )
+    return SKLEARN_TEST_SIZE
+
+
+def _mask(options: Options, test_size: float | int | None, dataset: Dataset, warnings: list[str]) -> Any:
+    if test_size is None:
         return None
     if options.random_state is None:
         warnings.append("--test-size without --random-state: the test rows change on every run.")
     if not options.stratify:
-        return holdout_mask(dataset.count_rows(), options.test_size, options.random_state)
+        return holdout_mask(dataset.count_rows(), test_size, options.random_state)
     stratify = dataset.read_target()  # one pass gives the labels and the row count
     if options.positive_label is not None:
         stratify = stratify == coerce_label(options.positive_label, stratify)
-    return holdout_mask(len(stratify), options.test_size, options.random_state, stratify)
+    return holdout_mask(len(stratify), test_size, options.random_state, stratify)
+
+
+def parse_label_map(text: str) -> dict[Any, Any]:
+    """``--label-map``: ``class_0: 0, class_1: 1`` (a YAML mapping, braces optional)."""
+    import yaml
+
+    stripped = text.strip()
+    try:
+        pairs = yaml.safe_load(stripped if stripped[:1] in "{[" else f"{{{stripped}}}")
+    except yaml.YAMLError:
+        pairs = None
+    scalar = (str, int, float, bool)
+    if not (
+        isinstance(pairs, dict)
+        and pairs
+        and all(isinstance(k, scalar) and isinstance(v, scalar) for k, v in pairs.items())
+    ):
+        raise UserError(
+            f"--label-map {text}: expected a mapping PREDICTION: LABEL such as 'class_0: 0, class_1: 1'.",
+            title="mlci validate: bad --label-map",
+        )
+    return pairs
 
 
 def _sanity(evaluation: Evaluation, rows: int) -> Check:
@@ -303,19 +364,28 @@ def validate(options: Options) -> ValidationResult:
         thresholds = resolve_keys(thresholds, ["False", "True"])
     proba_metrics = frozenset(t.metric for t in thresholds if t.metric in PROBA_METRICS)
     warnings: list[str] = []
+    notices: list[str] = []
+    test_size = _test_size(options, notices)
 
     with tempfile.TemporaryDirectory(prefix="mlci-validate-") as tmp:
         models = [_load(g, options, Path(tmp) / g.flag.strip("-"), proba_metrics) for g in given]
-        dataset = Dataset(spec, options.target)
+        local = fetch_data(spec, workdir=Path(tmp) / "data", mlflow_tracking_uri=options.mlflow_tracking_uri)
+        dataset = Dataset(local, options.target)
         slices = tuple(dict.fromkeys(t.slice_by for t in thresholds if t.slice_by is not None))
         dataset.check_columns(list(slices), "--thresholds slices")
         candidates = [
             Candidate(model, _features(options, model, dataset, g.flag, slices), g.where)
             for model, g in zip(models, given)
         ]
+        label_map = (
+            LabelMap(parse_label_map(options.label_map), dataset.label_sample())
+            if options.label_map is not None
+            else None
+        )
         task = Task(
             positive_label=options.positive_label,
-            mask=_mask(options, dataset, warnings),
+            label_map=label_map,
+            mask=_mask(options, test_size, dataset, warnings),
             proba_metrics=proba_metrics,
             chunk_rows=options.chunk_rows,
             intervals=options.interval_spec,
@@ -328,7 +398,8 @@ def validate(options: Options) -> ValidationResult:
         "target": dataset.target,
         "features": candidates[0].features,
         "positive_label": options.positive_label,
-        "test_size": options.test_size,
+        "label_map": label_map.pairs if label_map is not None else None,
+        "test_size": test_size,
         "random_state": options.random_state,
         "stratify": options.stratify,
         "rows": summary.rows,
@@ -350,4 +421,5 @@ def validate(options: Options) -> ValidationResult:
         baseline=ModelReport(models[1].identity, models[1].warnings) if len(models) > 1 else None,
         baseline_evaluation=evaluations[1] if len(evaluations) > 1 else None,
         warnings=warnings,
+        notices=notices,
     )

@@ -4,7 +4,9 @@ The forms follow each ecosystem's own convention:
 
 - ``hf://OWNER/REPO[@REVISION]/PATH/IN/REPO``, as huggingface_hub's ``HfFileSystem`` writes it (a revision
   holding ``/`` is URL-encoded there: ``@refs%2Fpr%2F1``);
-- ``models:/NAME/VERSION``, ``models:/NAME@ALIAS`` and ``runs:/RUN_ID/PATH``, MLflow's own;
+- MLflow's own, every form ``mlflow.artifacts.download_artifacts`` resolves: ``models:/NAME/VERSION``,
+  ``models:/NAME@ALIAS``, ``models:/NAME/latest``, ``models:/NAME/STAGE``, ``models:/MODEL_ID`` (MLflow 3's
+  logged models, ``models:/m-...``, what ``log_model`` returns as ``model_uri``) and ``runs:/RUN_ID/PATH``;
 - anything else is a local path (a file, or an MLflow model directory holding an ``MLmodel`` file).
 """
 
@@ -29,6 +31,7 @@ class HfUri:
     repo_id: str
     revision: str | None
     path: str
+    repo_type: str = "model"  # or "dataset" (hf://datasets/..., evaluation data)
 
     @property
     def pinned(self) -> bool:
@@ -38,13 +41,19 @@ class HfUri:
 
 @dataclass(frozen=True)
 class MlflowUri:
-    """A model in an MLflow registry (``models:/``) or a run's artifact (``runs:/``)."""
+    """A model in an MLflow registry (``models:/``) or a run's artifact (``runs:/``).
+
+    ``models:/`` names one of: a version, an alias, a stage (``latest``: the highest version), or a logged
+    model's id (``name`` empty), as MLflow's own parser reads it.
+    """
 
     text: str
     scheme: str  # "models" or "runs"
     name: str = ""  # registered model name (models:/)
     version: str | None = None
     alias: str | None = None
+    stage: str | None = None  # a stage, or "latest"
+    model_id: str | None = None  # models:/MODEL_ID
     run_id: str = ""  # runs:/
     path: str = ""  # runs:/ artifact path
 
@@ -64,12 +73,14 @@ def _bad(flag: str, text: str, why: str, form: str) -> UserError:
     return UserError(f"{flag} {text}: {why}; expected {form}.", title="mlci validate: bad model URI")
 
 
-def _parse_hf(text: str, flag: str) -> HfUri:
-    form = "hf://OWNER/REPO[@REVISION]/PATH/IN/REPO"
-    rest = text[len("hf://") :]
-    for prefix in ("datasets/", "spaces/"):
-        if rest.startswith(prefix):
-            raise _bad(flag, text, f"only model repositories hold models, not {prefix.rstrip('/')}", form)
+def parse_hf_uri(text: str, flag: str = "--model", repo_type: str = "model") -> HfUri:
+    """``hf://[datasets/]OWNER/REPO[@REVISION]/PATH``: a file in a model (or dataset) repository."""
+    prefix = "hf://datasets/" if repo_type == "dataset" else "hf://"
+    form = f"{prefix}OWNER/REPO[@REVISION]/PATH/IN/REPO"
+    rest = text[len(prefix) :]
+    for other in ("datasets/", "spaces/"):
+        if rest.startswith(other):
+            raise _bad(flag, text, f"only model repositories hold models, not {other.rstrip('/')}", form)
     rest = rest.removeprefix("models/")
     parts = rest.split("/")
     if len(parts) < 3 or not all(parts):
@@ -81,24 +92,36 @@ def _parse_hf(text: str, flag: str) -> HfUri:
     if "@" in repo_rev and not revision:
         raise _bad(flag, text, "the revision after '@' is empty", form)
     return HfUri(
-        text=text, repo_id=f"{owner}/{repo}", revision=unquote(revision) or None, path="/".join(path_parts)
+        text=text,
+        repo_id=f"{owner}/{repo}",
+        revision=unquote(revision) or None,
+        path="/".join(path_parts),
+        repo_type=repo_type,
     )
 
 
 def _parse_models(text: str, flag: str) -> MlflowUri:
-    form = "models:/NAME/VERSION or models:/NAME@ALIAS"
-    rest = text[len("models:/") :].strip("/")
+    """MLflow's own grammar (``mlflow.store.artifact.utils.models._parse_model_uri``), not importing it."""
+    form = (
+        "models:/NAME/VERSION, models:/NAME@ALIAS, models:/NAME/latest, models:/NAME/STAGE, models:/MODEL_ID"
+    )
+    rest = text[len("models:/") :].lstrip("/")
+    parts = rest.split("/")
+    if len(parts) > 2 or not parts[0].strip():
+        raise _bad(flag, text, "it is not a model URI", form)
+    if len(parts) == 2:
+        name, suffix = parts
+        if not suffix.strip() or "@" in name:
+            raise _bad(flag, text, "the version, stage or 'latest' after the name is missing", form)
+        if suffix.isdigit():
+            return MlflowUri(text=text, scheme="models", name=name, version=suffix)
+        return MlflowUri(text=text, scheme="models", name=name, stage=suffix)
     if "@" in rest:
-        name, _, alias = rest.partition("@")
-        if not (name and alias and _MLFLOW_NAME.fullmatch(name) and _MLFLOW_NAME.fullmatch(alias)):
-            raise _bad(flag, text, "the model name or alias is missing or holds '/'", form)
+        name, _, alias = rest.rpartition("@")
+        if not (name and alias.strip()):
+            raise _bad(flag, text, "the model name or alias is missing", form)
         return MlflowUri(text=text, scheme="models", name=name, alias=alias)
-    name, _, version = rest.partition("/")
-    if not (name and version.isdigit()):
-        raise _bad(
-            flag, text, "it names no version number (a stage such as 'Production' is not supported)", form
-        )
-    return MlflowUri(text=text, scheme="models", name=name, version=version)
+    return MlflowUri(text=text, scheme="models", model_id=rest)
 
 
 def _parse_runs(text: str, flag: str) -> MlflowUri:
@@ -114,7 +137,7 @@ def parse_model_uri(text: str, flag: str = "--model") -> ModelUri:
     if not text.strip():
         raise UserError(f"{flag} is empty; give an hf://, models:/, runs:/ URI or a local path.")
     if text.startswith("hf://"):
-        return _parse_hf(text, flag)
+        return parse_hf_uri(text, flag)
     if text.startswith("models:/"):
         return _parse_models(text, flag)
     if text.startswith("runs:/"):
@@ -123,8 +146,8 @@ def parse_model_uri(text: str, flag: str = "--model") -> ModelUri:
         scheme = text.split(":", 1)[0]
         raise UserError(
             f"{flag} {text}: the '{scheme}://' scheme is not supported; use "
-            "hf://OWNER/REPO[@REVISION]/PATH, models:/NAME/VERSION, models:/NAME@ALIAS, runs:/RUN_ID/PATH "
-            "or a local path.",
+            "hf://OWNER/REPO[@REVISION]/PATH, models:/NAME/VERSION, models:/NAME@ALIAS, models:/MODEL_ID, "
+            "runs:/RUN_ID/PATH or a local path.",
             title="mlci validate: bad model URI",
         )
     return LocalUri(text=text, path=text)

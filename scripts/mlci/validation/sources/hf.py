@@ -12,6 +12,7 @@ import os
 from pathlib import Path, PurePosixPath
 
 from mlci.errors import UserError
+from mlci.gha import public_url
 from mlci.validation.sources import FetchedModel
 from mlci.validation.uri import HfUri
 
@@ -26,7 +27,8 @@ def _offline() -> bool:
 
 
 def _endpoint() -> str:
-    return (os.environ.get("HF_ENDPOINT") or "https://huggingface.co").rstrip("/")
+    """The Hub's address as messages and the report name it: without credentials (``user:token@``)."""
+    return public_url(os.environ.get("HF_ENDPOINT") or "https://huggingface.co").rstrip("/")
 
 
 def _revision_text(uri: HfUri) -> str:
@@ -98,6 +100,7 @@ def fetch(uri: HfUri, *, flag: str) -> FetchedModel:
     try:
         local_path = hf_hub_download(
             repo_id=uri.repo_id,
+            repo_type=uri.repo_type,
             filename=uri.path,
             revision=revision,
             endpoint=os.environ.get("HF_ENDPOINT") or None,

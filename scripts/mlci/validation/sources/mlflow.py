@@ -1,8 +1,10 @@
-"""A model in an MLflow registry (models:/NAME/VERSION, models:/NAME@ALIAS) or a run (runs:/RUN_ID/PATH).
+"""A model in an MLflow registry (models:/NAME/VERSION, @ALIAS, /latest, /STAGE), a logged model
+(models:/MODEL_ID) or a run (runs:/RUN_ID/PATH).
 
-Only the MLflow client is used (mlflow-skinny is enough): the registry resolves an alias to a version, and the
-model's artifacts are downloaded into a directory of the run. Nothing is loaded here: the MLmodel file says
-which flavour and which pickle, and ``mlci.validation.loading`` decides whether that may be unpickled.
+Only the MLflow client is used (mlflow-skinny is enough): the registry resolves an alias, a stage or 'latest'
+to a version, with MLflow's own resolver, and the model's artifacts are downloaded into a local directory.
+Nothing is loaded here: the MLmodel file says which flavour and which pickle, and
+``mlci.validation.loading`` decides whether that may be unpickled.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mlci.errors import UserError
+from mlci.gha import public_url
 from mlci.validation.sources import FetchedModel
 from mlci.validation.uri import MlflowUri
 
@@ -57,11 +60,6 @@ def _client_settings(server: str, registry: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def public_uri(text: str) -> str:
-    """A tracking URI (or a message holding URLs) without the ``user:password@`` part, fit for a report."""
-    return re.sub(r"(?<=://)[^/@\s]*@", "", text)
-
-
 def resolve_tracking_uri(flag_value: str | None, flag: str, model: str) -> str:
     """The tracking server: ``--mlflow-tracking-uri``, else MLFLOW_TRACKING_URI."""
     uri = flag_value or os.environ.get("MLFLOW_TRACKING_URI")
@@ -93,7 +91,7 @@ def _translate(exc: Exception, uri: MlflowUri, flag: str, server: str) -> UserEr
     where = f"{flag} {uri.text}"
     if _is_connection_error(exc):
         return UserError(
-            f"{where}: cannot reach the MLflow tracking server at {public_uri(server)}; check "
+            f"{where}: cannot reach the MLflow tracking server at {public_url(server)}; check "
             "MLFLOW_TRACKING_URI (or --mlflow-tracking-uri) and that the server is up.",
             title=_TITLE,
         )
@@ -102,16 +100,30 @@ def _translate(exc: Exception, uri: MlflowUri, flag: str, server: str) -> UserEr
     message = lines[0] if lines else type(exc).__name__
     if message.endswith(":") and len(lines) > 1:  # a heading (a download's failures): add the first one
         message = f"{message} {lines[1]}"
-    message = public_uri(message.removeprefix(f"{code}: ").rstrip("."))  # no user:password@ from a URL
-    if uri.scheme == "models" and code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
-        what = f"alias '{uri.alias}'" if uri.alias else f"version {uri.version}"
-        hint = f"check the model name and {what} in the registry at {public_uri(server)}"
+    message = public_url(message.removeprefix(f"{code}: ").rstrip("."))  # no user:password@ from a URL
+    if uri.model_id is not None and code in (
+        "RESOURCE_DOES_NOT_EXIST",
+        "INVALID_PARAMETER_VALUE",
+        "NOT_FOUND",
+    ):
+        hint = (
+            f"check the logged model id on {public_url(server)}; a registered model needs a version, alias "
+            "or "
+            f"stage: models:/{uri.model_id}/1, models:/{uri.model_id}@ALIAS, models:/{uri.model_id}/latest"
+        )
+    elif uri.scheme == "models" and code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+        what = (
+            f"alias '{uri.alias}'"
+            if uri.alias
+            else f"stage '{uri.stage}'" if uri.stage else f"version {uri.version}"
+        )
+        hint = f"check the model name and {what} in the registry at {public_url(server)}"
     elif code == "RESOURCE_DOES_NOT_EXIST":
-        hint = f"check the run id and the artifact path on {public_uri(server)}"
+        hint = f"check the run id and the artifact path on {public_url(server)}"
     elif code in ("PERMISSION_DENIED", "UNAUTHENTICATED"):
         hint = "set MLFLOW_TRACKING_TOKEN (or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD)"
     else:
-        hint = f"check the URI and the server at {public_uri(server)}"
+        hint = f"check the URI and the server at {public_url(server)}"
     return UserError(f"{where}: {message}; {hint}.", title=_TITLE)
 
 
@@ -133,7 +145,7 @@ def fetch(uri: MlflowUri, *, flag: str, workdir: Path, tracking_uri: str | None)
 
         try:
             artifact_uri, identity = _resolve(uri, server, registry)
-            log.info("Downloading %s from %s", artifact_uri, public_uri(server))
+            log.info("Downloading %s from %s", artifact_uri, public_url(server))
             from mlflow.artifacts import download_artifacts
 
             local = download_artifacts(
@@ -149,20 +161,33 @@ def fetch(uri: MlflowUri, *, flag: str, workdir: Path, tracking_uri: str | None)
 
 def _resolve(uri: MlflowUri, server: str, registry: str) -> tuple[str, dict[str, Any]]:
     """The artifact URI to download, and what the registry said about it."""
-    identity: dict[str, Any] = {"source": "mlflow", "uri": uri.text, "tracking_uri": public_uri(server)}
+    identity: dict[str, Any] = {"source": "mlflow", "uri": uri.text, "tracking_uri": public_url(server)}
     if uri.scheme == "runs":
         identity.update(run_id=uri.run_id, artifact_path=uri.path)
         return uri.text, identity
     from mlflow import MlflowClient
+    from mlflow.store.artifact.utils.models import get_model_name_and_version
 
     client = MlflowClient(tracking_uri=server, registry_uri=registry)
+    if uri.model_id is not None:  # MLflow 3's logged model: models:/m-...
+        logged = client.get_logged_model(uri.model_id)
+        identity.update(
+            model_id=logged.model_id,
+            name=logged.name,
+            run_id=logged.source_run_id,
+            model_source=logged.artifact_location,
+        )
+        return logged.artifact_location, identity
+    name = uri.name
     if uri.alias:
-        version = client.get_model_version_by_alias(uri.name, uri.alias)
-    else:
-        version = client.get_model_version(uri.name, str(uri.version))
+        version = client.get_model_version_by_alias(name, uri.alias)
+    else:  # a stage or 'latest' resolves to a version as download_artifacts itself would resolve it
+        number = uri.version or get_model_name_and_version(client, uri.text)[-1]
+        version = client.get_model_version(name, str(number))
     identity.update(
-        name=uri.name,
+        name=name,
         alias=uri.alias,
+        stage=uri.stage,
         version=str(version.version),
         run_id=version.run_id,
         model_id=getattr(version, "model_id", None),
@@ -170,4 +195,4 @@ def _resolve(uri: MlflowUri, server: str, registry: str) -> tuple[str, dict[str,
     )
     # The artifact location, not models:/ again: mlflow resolves models:/ URIs against its global registry
     # URI, not the one given to download_artifacts.
-    return client.get_model_version_download_uri(uri.name, str(version.version)), identity
+    return client.get_model_version_download_uri(name, str(version.version)), identity

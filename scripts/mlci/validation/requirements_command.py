@@ -1,0 +1,129 @@
+"""``mlci model-requirements``: the library versions a model was logged with, for the environment loading it.
+
+An MLflow model records them as MLflow's own environment managers read them: ``python_env.yaml`` (the Python
+version, and ``dependencies`` that point at ``requirements.txt``) and ``requirements.txt``. This command
+prints those requirements, one per line, so that the action installs them over mlci's own pins
+(``extra-requirements`` and these lines override the lock's versions) before ``mlci validate`` unpickles the
+model. Nothing is loaded or unpickled here: the files are text. MLflow itself is left out (mlci brings its
+own client, ``mlflow-skinny``); a model file without such metadata (a joblib file on the Hub) prints nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlci import gha
+from mlci.errors import UserError
+
+HELP = "Print the library versions an MLflow model was logged with (its requirements.txt), one per line."
+
+#: Requirements mlci does not take from the model: its own MLflow client serves every flavour it loads.
+_SKIPPED = ("mlflow", "mlflow-skinny")
+
+
+@dataclass
+class ModelRequirements:
+    """What a model directory says it needs."""
+
+    requirements: list[str] = field(default_factory=list)
+    python: str | None = None  # python_env.yaml's python version
+    skipped: list[str] = field(default_factory=list)
+
+
+def _name(line: str) -> str:
+    import re
+
+    return re.split(r"[\s<>=!~;\[@]", line, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _requirement_files(directory: Path, where: str) -> tuple[list[Path], list[str], str | None]:
+    """python_env.yaml's requirement files (``-r requirements.txt``), its other dependencies, its Python.
+
+    Without python_env.yaml: requirements.txt alone.
+    """
+    import yaml
+
+    env_file = directory / "python_env.yaml"
+    if not env_file.is_file():
+        plain = directory / "requirements.txt"
+        return ([plain] if plain.is_file() else []), [], None
+    try:
+        env = yaml.safe_load(env_file.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise UserError(f"{where}: cannot read its python_env.yaml ({exc}).") from None
+    files, inline = [], []
+    for entry in env.get("dependencies") or []:
+        text = str(entry).strip()
+        if text.startswith("-r"):
+            files.append(directory / text[2:].strip())
+        else:
+            inline.append(text)
+    python = str(env["python"]) if env.get("python") else None
+    return files, inline, python
+
+
+def read_model_requirements(directory: Path, where: str) -> ModelRequirements:
+    """The requirements of the MLflow model in ``directory`` (empty for a plain model file)."""
+    result = ModelRequirements()
+    if not directory.is_dir():
+        return result
+    files, result.requirements, result.python = _requirement_files(directory, where)
+    for path in files:
+        inside = path.resolve()
+        if not inside.is_relative_to(directory.resolve()) or not inside.is_file():
+            raise UserError(f"{where}: python_env.yaml names {path.name}, which is no file inside the model.")
+        for raw in inside.read_text(encoding="utf-8").splitlines():
+            line = raw.split(" #", 1)[0].strip()
+            if not line or line.startswith("#"):
+                continue
+            if line.startswith("-"):  # options (-r, --index-url...) are not followed: mlci's index only
+                result.skipped.append(line)
+            elif _name(line) in _SKIPPED:
+                result.skipped.append(line)
+            else:
+                result.requirements.append(line)
+    return result
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", required=True, metavar="URI", help="The model, as mlci validate takes it.")
+    parser.add_argument(
+        "--mlflow-tracking-uri",
+        metavar="URI",
+        help="MLflow tracking server for models:/ and runs:/ URIs. Default: $MLFLOW_TRACKING_URI.",
+    )
+
+
+def run(args: argparse.Namespace) -> bool:
+    """Print the model's requirements on stdout; what was left out, and a Python mismatch, as notices."""
+    from mlci.validation.sources import fetch
+    from mlci.validation.uri import parse_model_uri
+
+    where = f"--model {args.model}"
+    with tempfile.TemporaryDirectory(prefix="mlci-requirements-") as tmp:
+        fetched = fetch(
+            parse_model_uri(args.model),
+            flag="--model",
+            workdir=Path(tmp),
+            mlflow_tracking_uri=args.mlflow_tracking_uri,
+        )
+        found = read_model_requirements(fetched.path, where)
+    for line in found.requirements:
+        print(line, flush=True)
+    if found.skipped:
+        gha.notice(
+            f"{where}: left out of its requirements: {', '.join(found.skipped)}.",
+            title="mlci model-requirements",
+        )
+    running = platform.python_version()
+    if found.python and running.split(".")[:2] != found.python.split(".")[:2]:
+        gha.warning(
+            f"{where}: the model was logged with Python {found.python}; this is Python {running}: a pickle "
+            "may not load across versions (the action's input python-version chooses it).",
+            title="mlci model-requirements",
+        )
+    return True
