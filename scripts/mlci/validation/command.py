@@ -132,8 +132,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="point",
         help="point: a check reads the metric's value; confident: it fails only when the metric's whole "
         "interval is on the wrong side, and is inconclusive (a warning) when the interval straddles the "
-        "bound. Applies to thresholds; a baseline comparison always reads its paired interval. "
-        "Default: point.",
+        "bound. Applies to thresholds and baseline comparisons (their paired interval). Default: point.",
     )
     chance.add_argument(
         "--strict",
