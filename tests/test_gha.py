@@ -122,3 +122,10 @@ def test_text_table_aligns_columns() -> None:
     assert gha.text_table(["tool", "n"], [["flake8", 3], ["black", 10]]) == (
         "tool    n\n------  --\nflake8  3\nblack   10"
     )
+
+
+def test_a_secret_in_a_summary_cell_is_redacted_before_markdown_escaping(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "ghs_SENTINEL_token_123456")
+    table = gha.md_table(["reason"], [["token ghs_SENTINEL_token_123456 leaked"]])
+    assert "SENTINEL" not in gha.redact(table)  # the escaped form (ghs\_SENTINEL\_...) would slip past redact
+    assert gha.md_escape(gha.md_link("job_1", "https://x.test/a b")) == "[job\\_1](https://x.test/a%20b)"

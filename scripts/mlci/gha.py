@@ -251,9 +251,23 @@ def add_summary(markdown: str) -> None:
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<|~#@&])")
 
 
+class Markdown(str):
+    """Text that is Markdown already (a link mlci built from escaped parts): md_escape leaves it as it is."""
+
+
 def md_escape(text: object) -> str:
-    """Make ``text`` literal inside a Markdown line or table cell (a line break becomes ``<br>``)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\r", " ").replace("\n", "<br>")
+    """Make ``text`` literal inside a Markdown line or table cell (a line break becomes ``<br>``).
+
+    Secrets are redacted first: once escaped (``ghs\\_abc``) a secret would no longer be found by :func:`redact`.
+    """
+    if isinstance(text, Markdown):
+        return text
+    return _MD_SPECIAL.sub(r"\\\1", redact(str(text))).replace("\r", " ").replace("\n", "<br>")
+
+
+def md_link(text: object, url: str) -> Markdown:
+    """``[text](url)`` with the text escaped: one table cell or inline part."""
+    return Markdown(f"[{md_escape(text)}]({url.replace(')', '%29').replace(' ', '%20')})")
 
 
 def md_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:

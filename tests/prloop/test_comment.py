@@ -109,7 +109,7 @@ def test_deltas_show_the_reported_intervals(github: GitHubApi, tmp_path: Path) -
     path.write_text(json.dumps(report))
     assert _comment("--validation-report", str(path), "--no-post", "--markdown", str(tmp_path / "c.md")) == 0
     body = (tmp_path / "c.md").read_text()
-    assert "| True f1-score | 0.8000 [0.700, 0.880] | 0.9000 | -0.1000 |" in body
+    assert "| True f1-score | 0.8000 \\[0.700, 0.880\\] | 0.9000 | -0.1000 |" in body  # rendered: [0.700, 0.880]
     assert "- True f1-score fell 0.1 below" in body
     assert github.requests == []  # --no-post
 
@@ -120,7 +120,8 @@ def test_the_body_is_redacted(github: GitHubApi, tmp_path: Path) -> None:
     )
     assert _comment("--training-report", str(path)) == 0
     body = str(_ours(github)[0]["body"])
-    assert TOKEN not in body and "token *** leaked" in body
+    assert TOKEN not in body and TOKEN.replace("_", "\\_") not in body  # neither raw nor Markdown-escaped
+    assert "token \\*\\*\\* leaked" in body  # GitHub renders it as "token *** leaked"
 
 
 def test_a_report_that_is_not_json_is_exit_2(

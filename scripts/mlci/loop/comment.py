@@ -120,7 +120,7 @@ def training_section(part: Part) -> list[str]:
     if cost:
         rows.append(("estimated cost", f"${cost['usd']:.2f} ({cost['basis']})"))
     if details.get("console"):
-        rows.append(("SageMaker console", f"[{report.get('job_name', 'job')}]({details['console']})"))
+        rows.append(("SageMaker console", gha.md_link(report.get("job_name", "job"), details["console"])))
     lines += ["", gha.md_table(["", ""], rows)]
     metrics = report.get("metrics") or {}
     if metrics:
