@@ -3,8 +3,9 @@
 What a pull request's training produced (SM_MODEL_DIR copied to ``--output``, or SageMaker's ``model.tar.gz``)
 is loaded once, under mlci's trust rule (:mod:`mlci.validation.loading`: a pickle only with ``--sha256`` or
 ``--trust-pickle``), and logged with ``mlflow.sklearn.log_model(serialization_format="skops")``: from then on
-the registry holds a skops file, and its sha256 is recorded on the model version (tag ``mlci.sha256``) and in
-the report, so that ``mlci validate --model models:/NAME@ALIAS --sha256 HEX`` loads exactly that file.
+the registry holds a skops file, and the tree hash of the model directory (every file loading reads, see
+:func:`mlci.validation.loading.tree_sha256`) is recorded on the model version (tag ``mlci.sha256``) and in the
+report, so that ``mlci validate --model models:/NAME@ALIAS --sha256 HEX`` loads exactly that model.
 
 The run gets the hyperparameters as params, the job's metrics, and tags: repository, pull request, commit,
 run URL, training job name. The model version gets the same tags and the alias (``pr-<number>`` by default).
@@ -147,7 +148,7 @@ def _run_link(server: str, experiment_id: str, run_id: str) -> str:
 def register(registration: Registration) -> dict[str, Any]:
     """Load the model under the trust rule, log it to MLflow as skops, register it and point the alias at it.
 
-    Returns the report: name, version, alias, model URI, run id and link, sha256 of the registered file.
+    Returns the report: name, version, alias, model URI, run id and link, tree hash of the registered model.
     """
     from mlci.gha import public_url
     from mlci.validation.loading import Trust, file_sha256, load_model
@@ -200,7 +201,7 @@ def _log(
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
-    from mlci.validation.loading import file_sha256
+    from mlci.validation.loading import tree_sha256
 
     client = MlflowClient(tracking_uri=server)
     experiment = client.get_experiment_by_name(registration.name)
@@ -232,7 +233,7 @@ def _log(
         dst_path=str(tmp / "registered"),
         tracking_uri=server,
     )
-    sha256 = file_sha256(Path(local) / "model.skops")
+    sha256 = tree_sha256(Path(local))  # what --sha256 pins for an MLflow model directory
     for key, value in {**tags, "mlci.sha256": sha256}.items():
         client.set_model_version_tag(registration.name, version, key, value)
     client.set_registered_model_alias(registration.name, registration.alias, version)
