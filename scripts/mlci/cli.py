@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "validate": "mlci.validation.command",
     "sync": "mlci.training.sync_command",
     "train": "mlci.training.train_command",
+    "stop": "mlci.training.stop_command",
 }
 
 EXIT_PASSED, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3

@@ -6,21 +6,23 @@ The synced code becomes the ``code`` input channel (File mode: SageMaker copies 
 points at the code channel's directory, which the training toolkit copies into place; hyperparameters are
 JSON-encoded as the SageMaker Python SDK does.
 
-Re-running the same name: CreateTrainingJob answers ResourceInUse; mlci then attaches to that job (follows
-it) instead of failing or launching a duplicate.
+Every job is tagged ``mlci:fingerprint``: the sha256 of its canonical request (everything but the name and
+what derives from it). When CreateTrainingJob answers ResourceInUse (a re-run of the same step), mlci attaches
+to the job of that name only if its fingerprint matches and it is InProgress or Completed; otherwise (another
+request, or a job that failed or was stopped) it starts a new job under a suffixed name (``<name>-2``, ...).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mlci.errors import UserError
 from mlci.training import aws
-from mlci.training.jobname import validate_job_name
-from mlci.training.mappings import encode_hyperparameters
+from mlci.training.launchers.identity import fingerprint, suffixed, validate_job_name
+from mlci.training.launchers.mappings import encode_hyperparameters
 from mlci.training.s3uri import S3Location
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,18 @@ CODE_CHANNEL = "code"
 CODE_DIR = f"/opt/ml/input/data/{CODE_CHANNEL}"
 CHECKPOINT_DIR = "/opt/ml/checkpoints"
 MAX_RUNTIME_LIMIT = 28 * 24 * 3600  # SageMaker's ceiling for MaxRuntimeInSeconds
+FINGERPRINT_TAG = "mlci:fingerprint"
+#: A job of the same name with the same request and one of these statuses is this job (a re-run attaches).
+ATTACHABLE = ("InProgress", "Completed")
+#: Hyperparameters mlci sets for framework containers: a user's own would be overwritten, so they are refused.
+RESERVED_HYPERPARAMETERS = (
+    "sagemaker_program",
+    "sagemaker_submit_directory",
+    "sagemaker_job_name",
+    "sagemaker_region",
+    "sagemaker_container_log_level",
+)
+_MAX_NAME_ATTEMPTS = 5
 
 _ROLE_ARN = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$")
 _INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9\-]+\.[a-z0-9]+$")
@@ -111,6 +125,12 @@ def validate(job: SageMakerJob) -> None:
             )
         if not _CHANNEL_NAME.match(name):
             raise UserError(f"--channel {name}: channel names take letters, digits, '.', '-' and '_'.")
+    reserved = sorted(set(job.hyperparameters) & set(RESERVED_HYPERPARAMETERS))
+    if reserved and job.entry_point:
+        raise UserError(
+            f"--hyperparameters: {reserved[0]} is set by mlci from --entry-point and --code; remove it (use "
+            "--entry-point for the script)."
+        )
     if len(job.hyperparameters) > 100:
         raise UserError("--hyperparameters: SageMaker takes at most 100 hyperparameters.")
     for key, value in encode_hyperparameters(job.hyperparameters, json_values=bool(job.entry_point)).items():
@@ -184,18 +204,56 @@ def build_request(job: SageMakerJob) -> dict[str, Any]:
     return request
 
 
-def create_or_attach(client: Any, request: dict[str, Any]) -> tuple[str, bool]:
-    """Create the job; on ResourceInUse attach to the existing one. Returns (job ARN, attached)."""
-    name = request["TrainingJobName"]
+def _existing(client: Any, name: str) -> tuple[dict[str, Any], str]:
+    """The job called ``name`` and its fingerprint tag (empty when it has none)."""
     try:
-        return client.create_training_job(**request)["TrainingJobArn"], False
-    except Exception as exc:
-        if aws.error_code(exc) != "ResourceInUse":
-            aws.raise_translated(exc, f"--job-name {name}: CreateTrainingJob")
-    log.info(
-        "a training job named %s already exists (a re-run): attaching to it instead of starting another", name
-    )
-    try:
-        return client.describe_training_job(TrainingJobName=name)["TrainingJobArn"], True
+        description = client.describe_training_job(TrainingJobName=name)
+        tags = client.list_tags(ResourceArn=description["TrainingJobArn"]).get("Tags", [])
     except Exception as exc:
         aws.raise_translated(exc, f"--job-name {name}: DescribeTrainingJob")
+    return description, next((tag["Value"] for tag in tags if tag.get("Key") == FINGERPRINT_TAG), "")
+
+
+def request_fingerprint(job: SageMakerJob) -> str:
+    """The fingerprint of ``job``'s request: the same for a re-run of the same step, whatever the name."""
+    request = build_request(replace(job, job_name="mlci-fingerprint"))
+    request.pop("TrainingJobName")
+    request["HyperParameters"].pop("sagemaker_job_name", None)
+    if not job.checkpoint_s3_uri:
+        request.pop("CheckpointConfig", None)  # derived from the name
+    return fingerprint(request)
+
+
+def create_or_attach(client: Any, job: SageMakerJob) -> tuple[str, bool, list[str]]:
+    """Create the job, or attach to the one of its name that has the same fingerprint and is InProgress or
+    Completed. Returns (job ARN, attached, notes); ``job.job_name`` is the name finally used."""
+    mark = request_fingerprint(job)
+    notes: list[str] = []
+    first = job.job_name
+    for attempt in range(1, _MAX_NAME_ATTEMPTS + 1):
+        if attempt > 1:
+            job.job_name = suffixed(first, attempt)
+        request = build_request(job)
+        request["Tags"].append({"Key": FINGERPRINT_TAG, "Value": mark})
+        name = job.job_name
+        try:
+            return client.create_training_job(**request)["TrainingJobArn"], False, notes
+        except Exception as exc:
+            if aws.error_code(exc) != "ResourceInUse":
+                aws.raise_translated(exc, f"--job-name {name}: CreateTrainingJob")
+        description, theirs = _existing(client, name)
+        status = description.get("TrainingJobStatus", "")
+        if theirs == mark and status in ATTACHABLE:
+            log.info(
+                "a training job named %s with this request is %s (a re-run): attaching to it", name, status
+            )
+            notes.append(
+                f"a job named {name} with the same request already existed ({status}, a re-run): followed it instead of starting another"
+            )
+            return description["TrainingJobArn"], True, notes
+        why = "another request" if theirs != mark else f"the same request, {status}"
+        notes.append(f"a job named {name} already exists ({why}): started a new one instead of attaching")
+    raise UserError(
+        f"--job-name {first}: {_MAX_NAME_ATTEMPTS} jobs of this name and its suffixes exist already; pass another "
+        "--job-name or --job-key."
+    )
