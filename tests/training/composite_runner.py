@@ -1,7 +1,8 @@
 """Run a composite action's ``run:`` steps with bash, the way the runner does (no Docker, no act needed).
 
 Supported: ``${{ inputs.NAME }}`` and ``${{ steps.ID.outputs.NAME }}`` in ``env:`` values, ``if: inputs.NAME
-!= ''``, and step outputs through ``$GITHUB_OUTPUT``. ``uses:`` steps are not run: their outputs are given.
+!= ''``, ``if: cancelled()`` (:func:`run_cancelled` replays a cancel), and step outputs through
+``$GITHUB_OUTPUT``. ``uses:`` steps are not run: their outputs are given.
 Anything else in an expression fails the test, so the runner never silently does less than GitHub would.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,69 +37,132 @@ class CompositeRun:
         return any(code != 0 for code in self.returncodes.values())
 
 
-def run_composite(
-    action: Path, inputs: dict[str, str], workdir: Path, given: dict[str, dict[str, str]]
-) -> CompositeRun:
-    """Run ``action``'s steps in ``workdir``; ``given`` holds the outputs of steps that are not run."""
-    spec = yaml.safe_load(action.read_text())
-    values = {name: str(item.get("default", "")) for name, item in spec["inputs"].items()}
-    unknown = set(inputs) - set(values)
-    assert not unknown, f"not inputs of {action}: {unknown}"
-    values.update(inputs)
-    run = CompositeRun(outputs={k: dict(v) for k, v in given.items()})
-    runner_temp = workdir / "runner-temp"
-    runner_temp.mkdir(exist_ok=True)
+@dataclass
+class Step:
+    """One ``run:`` step, ready to start: its command, environment and output file."""
 
-    def evaluate(expression: str) -> str:
+    step_id: str
+    argv: list[str]
+    env: dict[str, str]
+    output_file: Path
+
+
+class _Composite:
+    def __init__(self, action: Path, inputs: dict[str, str], workdir: Path, given: dict[str, dict[str, str]]):
+        self.action, self.workdir = action, workdir
+        self.spec = yaml.safe_load(action.read_text())
+        self.values = {name: str(item.get("default", "")) for name, item in self.spec["inputs"].items()}
+        unknown = set(inputs) - set(self.values)
+        assert not unknown, f"not inputs of {action}: {unknown}"
+        self.values.update(inputs)
+        self.run = CompositeRun(outputs={k: dict(v) for k, v in given.items()})
+        self.given = given
+        self.runner_temp = workdir / "runner-temp"
+        self.runner_temp.mkdir(exist_ok=True)
+
+    def evaluate(self, expression: str) -> str:
         parts = expression.split(".")
         if parts[0] == "inputs" and len(parts) == 2:
-            return values[parts[1]]
+            return self.values[parts[1]]
         if parts[0] == "steps" and len(parts) == 4 and parts[2] == "outputs":
-            return run.outputs.get(parts[1], {}).get(parts[3], "")
+            return self.run.outputs.get(parts[1], {}).get(parts[3], "")
         raise NotImplementedError(f"expression not supported by the test runner: {expression}")
 
-    for index, step in enumerate(spec["runs"]["steps"]):
-        step_id = step.get("id", f"step{index}")
-        if "uses" in step:
-            assert step_id in given, f"give the outputs of the uses: step {step_id}"
-            continue
-        condition = step.get("if")
-        if condition is not None:
-            match = _INPUT_NOT_EMPTY.match(condition)
-            if not match:
-                raise NotImplementedError(f"if: not supported by the test runner: {condition}")
-            if values[match.group(1)] == "":
+    def steps(self, cancelled: bool = False) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The steps that run, as GitHub decides: ``if: cancelled()`` only after a cancel."""
+        for index, step in enumerate(self.spec["runs"]["steps"]):
+            step_id = step.get("id", f"step{index}")
+            if "uses" in step:
+                assert step_id in self.given, f"give the outputs of the uses: step {step_id}"
                 continue
-        if step_id in given:
-            continue
+            condition = step.get("if")
+            if condition == "cancelled()":
+                if not cancelled:
+                    continue
+            elif cancelled:
+                continue
+            elif condition is not None:
+                match = _INPUT_NOT_EMPTY.match(condition)
+                if not match:
+                    raise NotImplementedError(f"if: not supported by the test runner: {condition}")
+                if self.values[match.group(1)] == "":
+                    continue
+            if step_id in self.given:
+                continue
+            yield step_id, step
+
+    def prepare(self, step_id: str, step: dict[str, Any]) -> Step:
         assert (
             step["shell"] == "bash" and "${{" not in step["run"]
         ), f"step {step_id}: bash only, no ${{{{ }}}}"
-        output_file = runner_temp / f"output-{step_id}"
+        output_file = self.runner_temp / f"output-{step_id}"
         output_file.touch()
         env: dict[str, Any] = dict(os.environ)
         env.update(
             {
                 "GITHUB_ACTIONS": "true",
-                "GITHUB_ACTION_PATH": str(action.parent),
-                "RUNNER_TEMP": str(runner_temp),
+                "GITHUB_ACTION_PATH": str(self.action.parent),
+                "RUNNER_TEMP": str(self.runner_temp),
                 "GITHUB_OUTPUT": str(output_file),
-                "GITHUB_STEP_SUMMARY": str(runner_temp / "summary.md"),
+                "GITHUB_STEP_SUMMARY": str(self.runner_temp / "summary.md"),
             }
         )
         env.update(
-            {k: _EXPR.sub(lambda m: evaluate(m.group(1)), str(v)) for k, v in step.get("env", {}).items()}
+            {
+                k: _EXPR.sub(lambda m: self.evaluate(m.group(1)), str(v))
+                for k, v in step.get("env", {}).items()
+            }
         )
-        result = subprocess.run(
-            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-            cwd=workdir,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        run.log += f"=== {step_id}\n{result.stdout}{result.stderr}"
-        run.returncodes[step_id] = result.returncode
-        run.outputs[step_id] = parse_github_output(output_file.read_text(encoding="utf-8"))
+        argv = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]]
+        return Step(step_id, argv, env, output_file)
+
+    def record(self, step: Step, returncode: int, log: str) -> None:
+        self.run.log += f"=== {step.step_id}\n{log}"
+        self.run.returncodes[step.step_id] = returncode
+        self.run.outputs[step.step_id] = parse_github_output(step.output_file.read_text(encoding="utf-8"))
+
+
+def run_composite(
+    action: Path, inputs: dict[str, str], workdir: Path, given: dict[str, dict[str, str]]
+) -> CompositeRun:
+    """Run ``action``'s steps in ``workdir``; ``given`` holds the outputs of steps that are not run."""
+    composite = _Composite(action, inputs, workdir, given)
+    for step_id, raw in composite.steps():
+        step = composite.prepare(step_id, raw)
+        result = subprocess.run(step.argv, cwd=workdir, env=step.env, capture_output=True, text=True)
+        composite.record(step, result.returncode, result.stdout + result.stderr)
         if result.returncode != 0:
             break
-    return run
+    return composite.run
+
+
+def run_cancelled(
+    action: Path,
+    inputs: dict[str, str],
+    workdir: Path,
+    given: dict[str, dict[str, str]],
+    step_id: str,
+    cancel: Callable[[subprocess.Popen[str]], None],
+) -> CompositeRun:
+    """Run the steps up to ``step_id``, start that one and let ``cancel`` signal it as the runner would
+    (``cancel`` returns once the step's process is gone); then run the ``if: cancelled()`` steps."""
+    composite = _Composite(action, inputs, workdir, given)
+    for current, raw in composite.steps():
+        step = composite.prepare(current, raw)
+        with open(composite.runner_temp / f"log-{current}", "w+", encoding="utf-8") as log:
+            process = subprocess.Popen(
+                step.argv, cwd=workdir, env=step.env, stdout=log, stderr=subprocess.STDOUT, text=True
+            )
+            if current == step_id:
+                cancel(process)
+            process.wait()
+            log.seek(0)
+            composite.record(step, process.returncode, log.read())
+        if current == step_id:
+            break
+        assert process.returncode == 0, composite.run.log
+    for current, raw in composite.steps(cancelled=True):
+        step = composite.prepare(current, raw)
+        result = subprocess.run(step.argv, cwd=workdir, env=step.env, capture_output=True, text=True)
+        composite.record(step, result.returncode, result.stdout + result.stderr)
+    return composite.run
