@@ -113,7 +113,11 @@ class _Composite:
                 for k, v in step.get("env", {}).items()
             }
         )
-        argv = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]]
+        # As the runner does: the script in a file, run by `bash --noprofile --norc -eo pipefail {0}` (bash -c
+        # would exec its last command itself, which hides whether the script passes signals on).
+        script = self.runner_temp / f"script-{step_id}.sh"
+        script.write_text(step["run"], encoding="utf-8")
+        argv = ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)]
         return Step(step_id, argv, env, output_file)
 
     def record(self, step: Step, returncode: int, log: str) -> None:
