@@ -52,6 +52,10 @@ class SageMakerStandIn:
         self.plan: list[tuple[str, str]] = list(COMPLETES)
         #: After this many more successful calls, every call answers ExpiredTokenException (None: never).
         self.expire_after: int | None = None
+        #: The FailureReason of a job whose plan ends Failed.
+        self.failure_reason = "AlgorithmError: ExecuteUserScriptError: MemoryError in epoch 3"
+        #: Operations the caller's role may not call (AccessDeniedException).
+        self.denied: set[str] = set()
         self.in_progress = threading.Event()
         self.stopped = threading.Event()
         self.lock = threading.Lock()
@@ -79,6 +83,12 @@ class SageMakerStandIn:
                         "ExpiredTokenException", "The security token included in the request is expired"
                     )
                 self.expire_after -= 1
+            if operation in self.denied:
+                raise ApiError(
+                    "AccessDeniedException",
+                    f"User: arn:aws:sts::{ACCOUNT}:assumed-role/mlci/ci is not authorized to perform: "
+                    f"sagemaker:{operation}",
+                )
             method = getattr(self, f"_{operation}", None)
             if method is None:
                 raise ApiError("UnknownOperationException", f"{operation} is not served by the stand-in")
@@ -139,6 +149,8 @@ class SageMakerStandIn:
                 }
         if job.status[0] in ("Completed", "Stopped", "Failed"):
             answer["BillableTimeInSeconds"] = 60
+        if job.status[0] == "Failed":
+            answer["FailureReason"] = self.failure_reason
         return answer
 
     def _StopTrainingJob(self, body: dict[str, Any]) -> dict[str, Any]:
