@@ -160,9 +160,13 @@ def _refuse_foreign_flags(args: argparse.Namespace) -> None:
 
 def _spec(args: argparse.Namespace) -> TrainSpec:
     from mlci.training.launchers import identity
-    from mlci.training.launchers.mappings import environment_mapping, load_mapping, pairs
+    from mlci.training.launchers.mappings import environment_mapping, hyperparameters, pairs
 
     context = identity.detect(args.repository, args.pr_number, args.sha, args.run_id, args.run_attempt)
+    if not args.job_name and not context.sha and args.launcher != "local":
+        raise UserError(
+            "--job-name: cannot derive a name without a commit SHA (GITHUB_SHA or --sha); pass --job-name."
+        )
     name = (
         identity.validate_job_name(args.job_name)
         if args.job_name
@@ -174,7 +178,7 @@ def _spec(args: argparse.Namespace) -> TrainSpec:
         code=args.code,
         source=args.source,
         entry_point=args.entry_point,
-        hyperparameters=load_mapping("--hyperparameters", args.hyperparameters),
+        hyperparameters=hyperparameters(args.hyperparameters),
         environment=environment_mapping("--environment", args.environment),
         channels=pairs("--channel", args.channel),
         output=args.output,

@@ -18,6 +18,28 @@ from typing import Any
 from mlci.errors import UserError
 
 
+#: Hyperparameters mlci sets itself (from --entry-point, --code, the job name): a user's own would be overwritten.
+RESERVED_HYPERPARAMETERS = (
+    "sagemaker_program",
+    "sagemaker_submit_directory",
+    "sagemaker_job_name",
+    "sagemaker_region",
+    "sagemaker_container_log_level",
+)
+
+
+def hyperparameters(text: str | None) -> dict[str, Any]:
+    """``--hyperparameters``: a mapping without the names mlci sets itself."""
+    values = load_mapping("--hyperparameters", text)
+    reserved = sorted(set(values) & set(RESERVED_HYPERPARAMETERS))
+    if reserved:
+        raise UserError(
+            f"--hyperparameters: {reserved[0]} is set by mlci (from --entry-point, --code and the job name); "
+            "remove it, and name the script with --entry-point."
+        )
+    return values
+
+
 def load_mapping(flag: str, text: str | None) -> dict[str, Any]:
     """A mapping from a YAML/JSON file path or inline YAML/JSON text (``{}`` when empty)."""
     if not text or not text.strip():

@@ -34,14 +34,6 @@ MAX_RUNTIME_LIMIT = 28 * 24 * 3600  # SageMaker's ceiling for MaxRuntimeInSecond
 FINGERPRINT_TAG = "mlci:fingerprint"
 #: A job of the same name with the same request and one of these statuses is this job (a re-run attaches).
 ATTACHABLE = ("InProgress", "Completed")
-#: Hyperparameters mlci sets for framework containers: a user's own would be overwritten, so they are refused.
-RESERVED_HYPERPARAMETERS = (
-    "sagemaker_program",
-    "sagemaker_submit_directory",
-    "sagemaker_job_name",
-    "sagemaker_region",
-    "sagemaker_container_log_level",
-)
 _MAX_NAME_ATTEMPTS = 5
 
 _ROLE_ARN = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$")
@@ -125,12 +117,6 @@ def validate(job: SageMakerJob) -> None:
             )
         if not _CHANNEL_NAME.match(name):
             raise UserError(f"--channel {name}: channel names take letters, digits, '.', '-' and '_'.")
-    reserved = sorted(set(job.hyperparameters) & set(RESERVED_HYPERPARAMETERS))
-    if reserved and job.entry_point:
-        raise UserError(
-            f"--hyperparameters: {reserved[0]} is set by mlci from --entry-point and --code; remove it (use "
-            "--entry-point for the script)."
-        )
     if len(job.hyperparameters) > 100:
         raise UserError("--hyperparameters: SageMaker takes at most 100 hyperparameters.")
     for key, value in encode_hyperparameters(job.hyperparameters, json_values=bool(job.entry_point)).items():
