@@ -160,3 +160,22 @@ def test_a_killed_run_is_stopped_by_the_cleanup_step(
     assert run.returncodes["train"] == -signal.SIGKILL
     assert standin.calls_of("StopTrainingJob") == [{"TrainingJobName": "cancelled-job"}], run.log
     assert run.returncodes["stop"] == 0 and "cancelled-job: asked SageMaker to stop it" in run.log
+
+
+def test_a_trusted_pickle_is_refused_where_aws_credentials_are(tmp_path: Path, aws_env: str) -> None:
+    """Unpickling PR code's model runs that code; not in a job that holds the CI role's credentials."""
+    workspace = tmp_path / "workspace"
+    shutil.copytree(EXAMPLES, workspace / "training")
+    inputs = {
+        "source": "training",
+        "validate-thresholds": 'accuracy: ">= 0.9"',
+        "validate-data": "sklearn:wine",
+        "validate-positive-label": "2",
+        "validate-trust-pickle": "true",
+    }
+    run = run_composite(ACTION, inputs, workspace, GIVEN)
+    assert run.returncodes["validate"] == 2, run.log
+    assert "validate-trust-pickle: this job holds AWS credentials" in run.log
+    skops = run_composite(ACTION, {**inputs, "validate-model-file": "model.skops"}, workspace, GIVEN)
+    assert not skops.failed, skops.log
+    assert "model validation passed" in skops.log
