@@ -4,8 +4,8 @@ Runs unchanged under ``mlci train --launcher local`` and in a SageMaker scikit-l
 
 * hyperparameters arrive as arguments (``--n-estimators 200``; SageMaker passes ``--<name> <value>``) with
   the JSON in ``SM_HPS`` as the fallback;
-* the model is saved into ``SM_MODEL_DIR`` (SageMaker uploads it as model.tar.gz) twice: ``model.skops``, which
-  validation loads without running code from the file, and ``model.joblib``;
+* the model is saved into ``SM_MODEL_DIR`` (SageMaker uploads it as model.tar.gz) twice: ``model.skops``,
+  which validation loads without running code from the file, and ``model.joblib``;
 * metrics go to ``SM_OUTPUT_DATA_DIR/metrics.json`` and to the log as ``name=value`` lines;
 * when ``MLFLOW_TRACKING_URI`` and ``REGISTERED_MODEL_NAME`` are set, the run is logged to MLflow and the
   model registered under that name, with the alias ``REGISTERED_MODEL_ALIAS`` (default ``candidate``) pointing

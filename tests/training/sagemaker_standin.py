@@ -1,8 +1,8 @@
 """A local stand-in for the part of SageMaker's API that moto lacks, answering as the API reference documents.
 
-SageMaker speaks JSON 1.1 (``POST /``, ``X-Amz-Target: SageMaker.<Operation>``); the real boto3 client talks to
-this server through ``AWS_ENDPOINT_URL_SAGEMAKER``. Covered: CreateTrainingJob (ResourceInUse on a duplicate
-name), DescribeTrainingJob (ValidationException "Requested resource not found." for an unknown name),
+SageMaker speaks JSON 1.1 (``POST /``, ``X-Amz-Target: SageMaker.<Operation>``); the real boto3 client talks
+to this server through ``AWS_ENDPOINT_URL_SAGEMAKER``. Covered: CreateTrainingJob (ResourceInUse on a
+duplicate name), DescribeTrainingJob (ValidationException "Requested resource not found." for an unknown name),
 StopTrainingJob (InProgress -> Stopping -> Stopped; ValidationException for a job that is not InProgress),
 ListTags and AddTags. Each job walks through its ``plan`` of (TrainingJobStatus, SecondaryStatus), one step
 per DescribeTrainingJob, and stays on the last; a job still InProgress stays there until it is stopped.
@@ -144,8 +144,9 @@ class SageMakerStandIn:
         if output:
             answer["OutputDataConfig"] = {"S3OutputPath": output}
             if job.status[0] == "Completed":
+                name = request["TrainingJobName"]
                 answer["ModelArtifacts"] = {
-                    "S3ModelArtifacts": f"{output.rstrip('/')}/{request['TrainingJobName']}/output/model.tar.gz"
+                    "S3ModelArtifacts": f"{output.rstrip('/')}/{name}/output/model.tar.gz"
                 }
         if job.status[0] in ("Completed", "Stopped", "Failed"):
             answer["BillableTimeInSeconds"] = 60

@@ -147,7 +147,7 @@ def test_a_cancelled_run_stops_its_sagemaker_job(
 def test_a_killed_run_is_stopped_by_the_cleanup_step(
     tmp_path: Path, bucket: str, standin: SageMakerStandIn
 ) -> None:
-    """The runner killed mlci before it could stop the job (SIGKILL at once): the if: cancelled() step does."""
+    """The runner killed mlci before it could stop the job (SIGKILL): the if: cancelled() step does it."""
     standin.plan = list(RUNS_UNTIL_STOPPED)
     workspace = tmp_path / "workspace"
     shutil.copytree(EXAMPLES, workspace / "training")

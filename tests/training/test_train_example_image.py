@@ -1,6 +1,6 @@
-"""The documented example runs on the documented image: sagemaker-scikit-learn:1.2-1-cpu-py3 is Python 3.9 with
-scikit-learn 1.2.1, and its training toolkit installs examples/training/requirements.txt before train.py runs.
-"""
+"""The documented example runs on the documented image: sagemaker-scikit-learn:1.2-1-cpu-py3 is Python 3.9
+with scikit-learn 1.2.1, and its training toolkit installs examples/training/requirements.txt before train.py
+runs."""
 
 from __future__ import annotations
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from mlci import cli
-from mlci_testing import ActionsStep
 from mlci.training.launchers.sagemaker_request import SageMakerJob, build_request
+from mlci_testing import ActionsStep
 from training.tree_helpers import EXAMPLES, SECRET, write_tree
 
 PROBE = b"""
@@ -143,7 +143,10 @@ def _container_environment(request: dict[str, Any], base: Path) -> dict[str, str
     }  # fmt: skip
     for name, document in documents.items():
         (config / name).write_text(json.dumps(document))
-    code = "import json, sys\nfrom sagemaker_training import environment\nprint(json.dumps(environment.Environment().to_env_vars()))"
+    code = (
+        "import json\nfrom sagemaker_training import environment\n"
+        "print(json.dumps(environment.Environment().to_env_vars()))"
+    )
     env = {"PATH": os.environ["PATH"], "SAGEMAKER_BASE_DIR": str(base), "AWS_DEFAULT_REGION": "us-east-1"}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     variables: dict[str, str] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -154,8 +157,9 @@ def test_the_local_environment_is_the_one_the_toolkit_builds_in_a_sagemaker_cont
     seen = run_probe(tmp_path / "local")
     request = build_request(
         SageMakerJob(
-            job_name="probe-job", image_uri="x", role_arn="arn:aws:iam::123456789012:role/r", output="s3://bkt/o",
-            code="s3://bkt/code", entry_point="probe.py", channels={"train": "s3://bkt/data"},
+            job_name="probe-job", image_uri="x", role_arn="arn:aws:iam::123456789012:role/r",
+            output="s3://bkt/o", code="s3://bkt/code", entry_point="probe.py",
+            channels={"train": "s3://bkt/data"},
             hyperparameters={"lr": 0.1, "criterion": "gini", "n-estimators": 5}, region="us-east-1",
         )
     )  # fmt: skip

@@ -198,7 +198,9 @@ class Black(Linter):
             diff = diffs.get(rel, "")
             first_line = first_changed_line(diff) or 1
             results[rel].append(
-                self.finding(rel, line=first_line, col=None, code="would reformat", message=MESSAGE, detail=diff)
+                self.finding(
+                    rel, line=first_line, col=None, code="would reformat", message=MESSAGE, detail=diff
+                )
             )
         errors = parse_errors(run.stderr)
         for path, line_no, col, message in errors:

@@ -74,7 +74,7 @@ class Launcher(Protocol):
         """Run ``spec`` (this launcher's own flags are in ``args``) and return what happened."""
 
     def stop(self, record: dict[str, str]) -> str:
-        """Stop the job ``record`` (from ``Hooks.on_launched``) describes; return one line saying what was done."""
+        """Stop the job ``record`` (from ``Hooks.on_launched``) names; return a line saying what was done."""
 
 
 def get(name: str) -> Launcher:

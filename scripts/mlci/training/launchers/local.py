@@ -34,7 +34,6 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-
 from mlci.errors import UserError
 from mlci.training.launchers import Hooks, TrainSpec
 from mlci.training.launchers.result import LOG_TAIL_LINES, SUCCESS, TrainResult, format_duration
@@ -225,7 +224,8 @@ class LocalLauncher:
         for name, path in spec.channels.items():
             if not os.path.exists(path):
                 raise UserError(
-                    f"--channel {name}={path}: no such file or directory (the local launcher reads local paths)."
+                    f"--channel {name}={path}: no such file or directory (the local launcher reads local "
+                    "paths)."
                 )
 
     def launch(self, spec: TrainSpec, args: argparse.Namespace, hooks: Hooks) -> TrainResult:
@@ -266,9 +266,12 @@ class LocalLauncher:
             stopped = ""
             while process.poll() is None:
                 if hooks.cancel.is_set():
-                    stopped = "cancelled: the workflow was cancelled (SIGINT/SIGTERM); the training command was stopped"
+                    stopped = (
+                        "cancelled: the workflow was cancelled (SIGINT/SIGTERM); the command was stopped"
+                    )
                 elif time.monotonic() - started > limit:
-                    stopped = f"{'MaxRuntimeExceeded' if limit_flag == '--max-runtime' else 'timeout'}: the command ran longer than {limit_flag} ({format_duration(limit)})"
+                    code = "MaxRuntimeExceeded" if limit_flag == "--max-runtime" else "timeout"
+                    stopped = f"{code}: the command ran longer than {limit_flag} ({format_duration(limit)})"
                 if stopped:
                     _end(process)
                     break

@@ -17,8 +17,7 @@ from typing import Any
 
 from mlci.errors import UserError
 
-
-#: Hyperparameters mlci sets itself (from --entry-point, --code, the job name): a user's own would be overwritten.
+#: Hyperparameters mlci sets itself (from --entry-point, --code, the job name): a user's own would be lost.
 RESERVED_HYPERPARAMETERS = (
     "sagemaker_program",
     "sagemaker_submit_directory",

@@ -163,12 +163,14 @@ class SageMakerLauncher:
             "--max-wait",
             type=parse_duration,
             metavar="DURATION",
-            help="With --spot: the longest wait for spot capacity plus training. Default: twice --max-runtime.",
+            help="With --spot: the longest wait for spot capacity plus training. Default: twice "
+            "--max-runtime.",
         )
         group.add_argument(
             "--checkpoint-s3-uri",
             metavar="S3_URI",
-            help="With --spot: where /opt/ml/checkpoints is synced. Default: <output>/<job-name>/checkpoints.",
+            help="With --spot: where /opt/ml/checkpoints is synced. Default: "
+            "<output>/<job-name>/checkpoints.",
         )
         group.add_argument(
             "--tag",

@@ -234,12 +234,14 @@ def create_or_attach(client: Any, job: SageMakerJob) -> tuple[str, bool, list[st
                 "a training job named %s with this request is %s (a re-run): attaching to it", name, status
             )
             notes.append(
-                f"a job named {name} with the same request already existed ({status}, a re-run): followed it instead of starting another"
+                f"a job named {name} with the same request already existed ({status}, a re-run): followed it "
+                "instead of starting another"
             )
             return description["TrainingJobArn"], True, notes
         why = "another request" if theirs != mark else f"the same request, {status}"
         notes.append(f"a job named {name} already exists ({why}): started a new one instead of attaching")
     raise UserError(
-        f"--job-name {first}: {_MAX_NAME_ATTEMPTS} jobs of this name and its suffixes exist already; pass another "
+        f"--job-name {first}: {_MAX_NAME_ATTEMPTS} jobs of this name and its suffixes exist already; pass "
+        "another "
         "--job-name or --job-key."
     )
