@@ -2,7 +2,8 @@
 
 SageMaker speaks JSON 1.1 (``POST /``, ``X-Amz-Target: SageMaker.<Operation>``); the real boto3 client talks
 to this server through ``AWS_ENDPOINT_URL_SAGEMAKER``. Covered: CreateTrainingJob (ResourceInUse on a
-duplicate name), DescribeTrainingJob (ValidationException "Requested resource not found." for an unknown name),
+duplicate name), DescribeTrainingJob (ValidationException "Requested resource not found." for an unknown
+name),
 StopTrainingJob (InProgress -> Stopping -> Stopped; ValidationException for a job that is not InProgress),
 ListTags and AddTags. Each job walks through its ``plan`` of (TrainingJobStatus, SecondaryStatus), one step
 per DescribeTrainingJob, and stays on the last; a job still InProgress stays there until it is stopped.
