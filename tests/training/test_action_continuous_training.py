@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from training.composite_runner import run_cancelled, run_composite
 from training.sagemaker_standin import RUNS_UNTIL_STOPPED, SageMakerStandIn
 from training.tree_helpers import EXAMPLES
@@ -127,12 +129,17 @@ def _like_the_runner(standin: SageMakerStandIn) -> Callable[[subprocess.Popen[st
     return cancel
 
 
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A caller's checkout with the example's training code in ``training/``."""
+    shutil.copytree(EXAMPLES, tmp_path / "workspace" / "training")
+    return tmp_path / "workspace"
+
+
 def test_a_cancelled_run_stops_its_sagemaker_job(
-    tmp_path: Path, bucket: str, standin: SageMakerStandIn
+    workspace: Path, bucket: str, standin: SageMakerStandIn
 ) -> None:
     standin.plan = list(RUNS_UNTIL_STOPPED)
-    workspace = tmp_path / "workspace"
-    shutil.copytree(EXAMPLES, workspace / "training")
     run = run_cancelled(
         ACTION, _sagemaker_inputs(bucket), workspace, GIVEN, "train", _like_the_runner(standin)
     )
@@ -145,12 +152,10 @@ def test_a_cancelled_run_stops_its_sagemaker_job(
 
 
 def test_a_killed_run_is_stopped_by_the_cleanup_step(
-    tmp_path: Path, bucket: str, standin: SageMakerStandIn
+    workspace: Path, bucket: str, standin: SageMakerStandIn
 ) -> None:
     """The runner killed mlci before it could stop the job (SIGKILL): the if: cancelled() step does it."""
     standin.plan = list(RUNS_UNTIL_STOPPED)
-    workspace = tmp_path / "workspace"
-    shutil.copytree(EXAMPLES, workspace / "training")
 
     def kill(process: subprocess.Popen[str]) -> None:
         assert standin.in_progress.wait(120), "the job never reached InProgress"
@@ -162,10 +167,8 @@ def test_a_killed_run_is_stopped_by_the_cleanup_step(
     assert run.returncodes["stop"] == 0 and "cancelled-job: asked SageMaker to stop it" in run.log
 
 
-def test_a_trusted_pickle_is_refused_where_aws_credentials_are(tmp_path: Path, aws_env: str) -> None:
+def test_a_trusted_pickle_is_refused_where_aws_credentials_are(workspace: Path, aws_env: str) -> None:
     """Unpickling PR code's model runs that code; not in a job that holds the CI role's credentials."""
-    workspace = tmp_path / "workspace"
-    shutil.copytree(EXAMPLES, workspace / "training")
     inputs = {
         "source": "training",
         "validate-thresholds": 'accuracy: ">= 0.9"',

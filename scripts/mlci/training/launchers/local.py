@@ -33,6 +33,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 from mlci.errors import UserError
 from mlci.training.launchers import Hooks, TrainSpec
@@ -55,6 +56,14 @@ ALLOWED_ENV = frozenset(
     }
 )  # fmt: skip
 _ALLOWED_PREFIXES = ("LC_",)
+#: How mlci runs a child: its output, as text, interleaved into one stream; no input.
+_PIPED: dict[str, Any] = {
+    "stdout": subprocess.PIPE,
+    "stderr": subprocess.STDOUT,
+    "stdin": subprocess.DEVNULL,
+    "text": True,
+    "errors": "replace",
+}
 
 # Runs in a child interpreter: the toolkit reads SAGEMAKER_BASE_DIR when it is imported.
 _TOOLKIT = """
@@ -131,14 +140,7 @@ def toolkit_environment(base: str, environ: dict[str, str], on_line: Callable[[s
     answer = os.path.join(base, "toolkit-env.json")
     # mlci's own interpreter with the toolkit from requirements/training.txt; fixed code, no shell
     done = subprocess.run(  # nosec B603
-        [sys.executable, "-c", _TOOLKIT, answer],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        errors="replace",
-        check=False,
+        [sys.executable, "-c", _TOOLKIT, answer], env=env, check=False, **_PIPED
     )
     for line in done.stdout.splitlines():
         on_line(line)
@@ -299,16 +301,7 @@ class LocalLauncher:
         try:
             # the user's own training command, by design; no shell
             return subprocess.Popen(  # nosec B603
-                argv,
-                cwd=cwd,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                text=True,
-                errors="replace",
-                bufsize=1,
-                start_new_session=True,
+                argv, cwd=cwd, env=env, bufsize=1, start_new_session=True, **_PIPED
             )
         except OSError as exc:
             raise UserError(
