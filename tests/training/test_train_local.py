@@ -300,3 +300,40 @@ def test_bad_input_is_exit_2(
     source = write_tree(tmp_path / "code", {"train.py": b"pass\n"})
     assert cli.main(["train", "--source", str(source), *args]) == 2
     assert message in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("distribution", "framework_params"),
+    [
+        (
+            {"mpi": {"enabled": True, "processes_per_host": 4}},
+            {
+                "sagemaker_mpi_enabled": True,
+                "sagemaker_mpi_num_of_processes_per_host": 4,
+                "sagemaker_mpi_custom_mpi_options": "",
+            },
+        ),
+        (
+            {"torch_distributed": {"enabled": True}},
+            {"sagemaker_torch_distributed_enabled": True, "sagemaker_instance_type": "ml.g5.xlarge"},
+        ),
+    ],
+)
+def test_distribution_reaches_the_toolkit_on_two_hosts(
+    tmp_path: Path, distribution: dict[str, Any], framework_params: dict[str, Any]
+) -> None:
+    """What the framework containers read: the toolkit's framework parameters, both hosts, a sharded channel."""
+    request = build_request(
+        SageMakerJob(
+            job_name="dist", image_uri="x", role_arn="arn:aws:iam::123456789012:role/r", output="s3://bkt/o",
+            code="s3://bkt/code", entry_point="train.py", instance_type="ml.g5.xlarge", instance_count=2,
+            channels={"train": "s3://bkt/train", "eval": "s3://bkt/eval"}, sharded_channels=["train"],
+            distribution=distribution, region="us-east-1",
+        )
+    )  # fmt: skip
+    container = _container_environment(request, tmp_path / "container")
+    assert json.loads(container["SM_HOSTS"]) == ["algo-1", "algo-2"]
+    assert json.loads(container["SM_FRAMEWORK_PARAMS"]) == framework_params
+    data_config = json.loads(container["SM_INPUT_DATA_CONFIG"])
+    assert data_config["train"]["S3DistributionType"] == "ShardedByS3Key"
+    assert data_config["eval"]["S3DistributionType"] == "FullyReplicated"

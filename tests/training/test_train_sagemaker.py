@@ -210,6 +210,12 @@ def test_no_wait_returns_after_creation(bucket: str, actions: ActionsStep) -> No
             "sagemaker_program is set by mlci",
         ),
         (["--command", "python train.py"], "--command: only the local launcher takes it"),
+        (
+            ["--code", "s3://bkt/c", "--entry-point", "t.py", "--distribution", "horovod"],
+            "not a strategy mlci knows",
+        ),
+        (["--distribution", "mpi"], "--distribution mpi: needs --entry-point"),
+        (["--sharded-channel", "train"], "--sharded-channel train: no --channel of that name"),
     ],
 )
 def test_bad_job_settings_are_exit_2_before_any_request(
@@ -233,3 +239,14 @@ def test_missing_image_is_exit_2(
     del args[args.index("--image-uri") : args.index("--image-uri") + 2]
     assert cli.main(args) == 2
     assert "--image-uri: required" in capsys.readouterr().out
+
+
+def test_more_than_one_instance_without_a_distribution_is_a_warning(
+    bucket: str, actions: ActionsStep, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = f"two-{uuid.uuid4().hex[:8]}"
+    assert cli.main([*base_args(bucket, name), "--instance-count", "2"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "::warning title=mlci train::2 instances and no --distribution: each one runs the whole script" in out
+    )

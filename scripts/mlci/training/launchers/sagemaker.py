@@ -126,6 +126,14 @@ def _result_from(description: dict[str, Any], name: str, region: str, seconds: f
     return result
 
 
+def _distribution(text: str | None) -> dict[str, Any]:
+    from mlci.training.launchers.mappings import load_mapping
+
+    if text and text.strip().isidentifier():
+        return {text.strip(): {"enabled": True}}
+    return load_mapping("--distribution", text)
+
+
 class SageMakerLauncher:
     """Train as a SageMaker training job."""
 
@@ -181,6 +189,21 @@ class SageMakerLauncher:
             "Repeatable.",
         )
         group.add_argument(
+            "--distribution",
+            metavar="NAME_OR_YAML",
+            help="Distributed training as the SageMaker Python SDK's distribution=: a strategy name "
+            "(torch_distributed, pytorchddp, mpi, smdistributed, parameter_server) or its mapping, e.g. "
+            "'mpi: {enabled: true, processes_per_host: 4}'. Default: none (every instance runs the whole script).",
+        )
+        group.add_argument(
+            "--sharded-channel",
+            metavar="NAME",
+            action="append",
+            default=[],
+            help="Give each instance a shard of this --channel (S3DataDistributionType ShardedByS3Key) instead "
+            "of a full copy. Repeatable. Default: none.",
+        )
+        group.add_argument(
             "--wait",
             action=argparse.BooleanOptionalAction,
             default=True,
@@ -221,6 +244,8 @@ class SageMakerLauncher:
             max_wait=int(args.max_wait) if args.max_wait else None,
             checkpoint_s3_uri=args.checkpoint_s3_uri,
             allowed_instance_types=args.allowed_instance_types,
+            distribution=_distribution(args.distribution),
+            sharded_channels=args.sharded_channel,
         )
 
     def launch(self, spec: TrainSpec, args: argparse.Namespace, hooks: Hooks) -> TrainResult:
@@ -237,6 +262,11 @@ class SageMakerLauncher:
         client = aws.client("sagemaker")
         job.region = job.region or client.meta.region_name or ""
         arn, attached, notes = create_or_attach(client, job)
+        if job.instance_count > 1 and not job.distribution:
+            notes.append(
+                f"{job.instance_count} instances and no --distribution: each one runs the whole script on all the "
+                "data (and is billed); set --distribution (e.g. torch_distributed) or use one instance"
+            )
         hooks.on_launched({"launcher": self.name, "job-name": job.job_name, "region": job.region})
         tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -35,6 +36,43 @@ FINGERPRINT_TAG = "mlci:fingerprint"
 #: A job of the same name with the same request and one of these statuses is this job (a re-run attaches).
 ATTACHABLE = ("InProgress", "Completed")
 _MAX_NAME_ATTEMPTS = 5
+_SHARDED = "ShardedByS3Key"
+
+
+def _mpi(options: dict[str, Any], instance_type: str) -> dict[str, Any]:
+    found = {
+        "sagemaker_mpi_enabled": True,
+        "sagemaker_mpi_custom_mpi_options": options.get("custom_mpi_options", ""),
+    }
+    if options.get("processes_per_host"):
+        found["sagemaker_mpi_num_of_processes_per_host"] = options["processes_per_host"]
+    return found
+
+
+def _smdistributed(options: dict[str, Any], instance_type: str) -> dict[str, Any]:
+    dataparallel = options.get("dataparallel", options)
+    return {
+        "sagemaker_distributed_dataparallel_enabled": True,
+        "sagemaker_instance_type": instance_type,
+        "sagemaker_distributed_dataparallel_custom_mpi_options": dataparallel.get("custom_mpi_options", ""),
+    }
+
+
+#: ``--distribution`` as the SageMaker Python SDK's ``distribution=``: name -> the hyperparameters the framework
+#: containers (their training toolkits) read, from the strategy's options and the instance type.
+DISTRIBUTIONS: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
+    "torch_distributed": lambda options, itype: {
+        "sagemaker_torch_distributed_enabled": True,
+        "sagemaker_instance_type": itype,
+    },
+    "pytorchddp": lambda options, itype: {
+        "sagemaker_pytorch_ddp_enabled": True,
+        "sagemaker_instance_type": itype,
+    },
+    "mpi": _mpi,
+    "smdistributed": _smdistributed,
+    "parameter_server": lambda options, itype: {"sagemaker_parameter_server_enabled": True},
+}
 
 _ROLE_ARN = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$")
 _INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9\-]+\.[a-z0-9]+$")
@@ -65,16 +103,20 @@ class SageMakerJob:
     checkpoint_s3_uri: str | None = None
     allowed_instance_types: list[str] = field(default_factory=list)
     region: str = ""
+    #: The SDK's ``distribution`` mapping, e.g. ``{"mpi": {"enabled": True, "processes_per_host": 4}}``.
+    distribution: dict[str, Any] = field(default_factory=dict)
+    #: Channels each instance gets a shard of (S3DataDistributionType ShardedByS3Key), not a full copy.
+    sharded_channels: list[str] = field(default_factory=list)
 
 
-def _channel(name: str, uri: str) -> dict[str, Any]:
+def _channel(name: str, uri: str, sharded: bool = False) -> dict[str, Any]:
     return {
         "ChannelName": name,
         "DataSource": {
             "S3DataSource": {
                 "S3DataType": "S3Prefix",
                 "S3Uri": uri,
-                "S3DataDistributionType": "FullyReplicated",
+                "S3DataDistributionType": _SHARDED if sharded else "FullyReplicated",
             }
         },
         "InputMode": "File",
@@ -117,6 +159,20 @@ def validate(job: SageMakerJob) -> None:
             )
         if not _CHANNEL_NAME.match(name):
             raise UserError(f"--channel {name}: channel names take letters, digits, '.', '-' and '_'.")
+    for name in job.sharded_channels:
+        if name not in job.channels:
+            raise UserError(
+                f"--sharded-channel {name}: no --channel of that name; shard one of the channels."
+            )
+    for strategy in job.distribution:
+        if strategy not in DISTRIBUTIONS:
+            raise UserError(
+                f"--distribution {strategy}: not a strategy mlci knows; use one of {', '.join(DISTRIBUTIONS)}."
+            )
+        if not job.entry_point:
+            raise UserError(
+                f"--distribution {strategy}: needs --entry-point (a SageMaker framework container)."
+            )
     if len(job.hyperparameters) > 100:
         raise UserError("--hyperparameters: SageMaker takes at most 100 hyperparameters.")
     for key, value in encode_hyperparameters(job.hyperparameters, json_values=bool(job.entry_point)).items():
@@ -153,13 +209,17 @@ def build_request(job: SageMakerJob) -> dict[str, Any]:
                 "sagemaker_container_log_level": 20,
             }
         )
+    for strategy, options in job.distribution.items():
+        hyperparameters.update(
+            DISTRIBUTIONS[strategy](options if isinstance(options, dict) else {}, job.instance_type)
+        )
     channels = []
     if job.code:  # a directory: the trailing "/" keeps a sibling prefix (pr-1 vs pr-10) out of the channel
         code = S3Location.parse(job.code, "--code")
         channels.append(_channel(CODE_CHANNEL, f"s3://{code.bucket}/{code.list_prefix}"))
     for name, uri in job.channels.items():
         S3Location.parse(uri, f"--channel {name}=")
-        channels.append(_channel(name, uri))
+        channels.append(_channel(name, uri, sharded=name in job.sharded_channels))
     output = S3Location.parse(job.output, "--output")
     request: dict[str, Any] = {
         "TrainingJobName": job.job_name,
