@@ -337,3 +337,17 @@ def test_distribution_reaches_the_toolkit_on_two_hosts(
     data_config = json.loads(container["SM_INPUT_DATA_CONFIG"])
     assert data_config["train"]["S3DistributionType"] == "ShardedByS3Key"
     assert data_config["eval"]["S3DistributionType"] == "FullyReplicated"
+
+
+def test_the_code_requirements_are_installed_as_the_toolkit_does(
+    tmp_path: Path, actions: ActionsStep, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The toolkit pip-installs requirements.txt before the entry point runs; one that cannot be met is exit 2."""
+    source = write_tree(
+        tmp_path / "code",
+        {"train.py": b"print('never runs')\n", "requirements.txt": b"./no-such-package-dir\n"},
+    )
+    assert cli.main(["train", "--source", str(source)]) == 2
+    out = capsys.readouterr().out
+    assert "the SageMaker training toolkit could not prepare the job (InstallRequirementsError" in out
+    assert "never runs" not in out and "Traceback" not in out

@@ -68,10 +68,14 @@ _PIPED: dict[str, Any] = {
 # Runs in a child interpreter: the toolkit reads SAGEMAKER_BASE_DIR when it is imported.
 _TOOLKIT = """
 import json, os, sys
-from sagemaker_training import entry_point, environment, modules
-env = environment.Environment()
-if os.path.isfile(os.path.join(env.module_dir, "requirements.txt")) and env.user_entry_point.endswith(".py"):
-    modules.install_requirements(env.module_dir)
+from sagemaker_training import environment, errors, modules
+try:
+    env = environment.Environment()
+    if os.path.isfile(os.path.join(env.module_dir, "requirements.txt")) and env.user_entry_point.endswith(".py"):
+        modules.install_requirements(env.module_dir)
+except (errors.ClientError, OSError, ValueError) as exc:
+    print(type(exc).__name__ + ": " + " ".join(str(exc).split()))
+    sys.exit(1)
 with open(sys.argv[1], "w", encoding="utf-8") as handle:
     json.dump(env.to_env_vars(), handle)
 """
