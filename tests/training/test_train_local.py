@@ -322,7 +322,7 @@ def test_bad_input_is_exit_2(
 def test_distribution_reaches_the_toolkit_on_two_hosts(
     tmp_path: Path, distribution: dict[str, Any], framework_params: dict[str, Any]
 ) -> None:
-    """What the framework containers read: the toolkit's framework parameters, both hosts, a sharded channel."""
+    """What the framework containers read: framework parameters, two hosts, a sharded channel."""
     request = build_request(
         SageMakerJob(
             job_name="dist", image_uri="x", role_arn="arn:aws:iam::123456789012:role/r", output="s3://bkt/o",
@@ -342,7 +342,7 @@ def test_distribution_reaches_the_toolkit_on_two_hosts(
 def test_the_code_requirements_are_installed_as_the_toolkit_does(
     tmp_path: Path, actions: ActionsStep, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The toolkit pip-installs requirements.txt before the entry point runs; one that cannot be met is exit 2."""
+    """The toolkit pip-installs requirements.txt before the entry point runs; a broken one is exit 2."""
     source = write_tree(
         tmp_path / "code",
         {"train.py": b"print('never runs')\n", "requirements.txt": b"./no-such-package-dir\n"},

@@ -71,7 +71,8 @@ import json, os, sys
 from sagemaker_training import environment, errors, modules
 try:
     env = environment.Environment()
-    if os.path.isfile(os.path.join(env.module_dir, "requirements.txt")) and env.user_entry_point.endswith(".py"):
+    requirements = os.path.join(env.module_dir, "requirements.txt")
+    if os.path.isfile(requirements) and env.user_entry_point.endswith(".py"):
         modules.install_requirements(env.module_dir)
 except (errors.ClientError, OSError, ValueError) as exc:
     print(type(exc).__name__ + ": " + " ".join(str(exc).split()))

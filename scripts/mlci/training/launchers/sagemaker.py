@@ -193,15 +193,16 @@ class SageMakerLauncher:
             metavar="NAME_OR_YAML",
             help="Distributed training as the SageMaker Python SDK's distribution=: a strategy name "
             "(torch_distributed, pytorchddp, mpi, smdistributed, parameter_server) or its mapping, e.g. "
-            "'mpi: {enabled: true, processes_per_host: 4}'. Default: none (every instance runs the whole script).",
+            "'mpi: {enabled: true, processes_per_host: 4}'. Default: none (each instance runs the whole "
+            "script).",
         )
         group.add_argument(
             "--sharded-channel",
             metavar="NAME",
             action="append",
             default=[],
-            help="Give each instance a shard of this --channel (S3DataDistributionType ShardedByS3Key) instead "
-            "of a full copy. Repeatable. Default: none.",
+            help="Give each instance a shard of this --channel (S3DataDistributionType ShardedByS3Key) "
+            "instead of a full copy. Repeatable. Default: none.",
         )
         group.add_argument(
             "--wait",
@@ -264,8 +265,8 @@ class SageMakerLauncher:
         arn, attached, notes = create_or_attach(client, job)
         if job.instance_count > 1 and not job.distribution:
             notes.append(
-                f"{job.instance_count} instances and no --distribution: each one runs the whole script on all the "
-                "data (and is billed); set --distribution (e.g. torch_distributed) or use one instance"
+                f"{job.instance_count} instances and no --distribution: each one runs the whole script on "
+                "all the data (and is billed); set --distribution (e.g. torch_distributed) or use one instance"
             )
         hooks.on_launched({"launcher": self.name, "job-name": job.job_name, "region": job.region})
         tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)

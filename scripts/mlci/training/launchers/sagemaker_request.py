@@ -58,8 +58,8 @@ def _smdistributed(options: dict[str, Any], instance_type: str) -> dict[str, Any
     }
 
 
-#: ``--distribution`` as the SageMaker Python SDK's ``distribution=``: name -> the hyperparameters the framework
-#: containers (their training toolkits) read, from the strategy's options and the instance type.
+#: ``--distribution`` as the SageMaker Python SDK's ``distribution=``: name -> the hyperparameters the
+#: framework containers (their training toolkits) read, from the strategy's options and the instance type.
 DISTRIBUTIONS: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
     "torch_distributed": lambda options, itype: {
         "sagemaker_torch_distributed_enabled": True,
@@ -167,7 +167,8 @@ def validate(job: SageMakerJob) -> None:
     for strategy in job.distribution:
         if strategy not in DISTRIBUTIONS:
             raise UserError(
-                f"--distribution {strategy}: not a strategy mlci knows; use one of {', '.join(DISTRIBUTIONS)}."
+                f"--distribution {strategy}: not a strategy mlci knows; use one of "
+                f"{', '.join(DISTRIBUTIONS)}."
             )
         if not job.entry_point:
             raise UserError(
