@@ -266,7 +266,7 @@ class SageMakerLauncher:
         if job.instance_count > 1 and not job.distribution:
             notes.append(
                 f"{job.instance_count} instances and no --distribution: each one runs the whole script on "
-                "all the data (and is billed); set --distribution (e.g. torch_distributed) or use one instance"
+                "all the data (and is billed); set --distribution (e.g. torch_distributed), or one instance"
             )
         hooks.on_launched({"launcher": self.name, "job-name": job.job_name, "region": job.region})
         tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
