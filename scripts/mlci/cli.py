@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "validate": "mlci.validation.command",
     "sync": "mlci.training.sync.command",
     "train": "mlci.training.train_command",
+    "stop": "mlci.training.stop_command",
     "register": "mlci.loop.register_command",
     "comment": "mlci.loop.comment_command",
     "promote": "mlci.loop.promote_command",
