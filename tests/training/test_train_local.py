@@ -302,6 +302,41 @@ def test_bad_input_is_exit_2(
     assert message in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("flag", ["--source", "--code"])
+def test_code_outside_the_workspace_is_refused_in_actions(
+    tmp_path: Path,
+    flag: str,
+    monkeypatch: pytest.MonkeyPatch,
+    actions: ActionsStep,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A pull request's workflow must not train from (and so read) a directory beside the checkout."""
+    marker = "print('the outside code ran')\n"
+    workspace = write_tree(tmp_path / "work" / "repo", {"train.py": b"pass\n"})
+    write_tree(tmp_path / "etc", {"train.py": marker.encode()})
+    output = tmp_path / "model"
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(workspace))
+    monkeypatch.setenv("RUNNER_TEMP", str(tmp_path / "runner-temp"))
+    monkeypatch.chdir(workspace)
+    assert cli.main(["train", flag, "../../etc", "--output", str(output)]) == 2
+    out = capsys.readouterr().out
+    assert f"{flag} ../../etc: outside the workspace" in out and out.count("::error") == 1
+    assert "the outside code ran" not in out and not output.exists()
+    assert cli.main(["train", flag, ".", "--output", str(output)]) == 0  # inside it: fine
+
+
+def test_synced_code_in_runner_temp_is_trained_from_in_actions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, actions: ActionsStep
+) -> None:
+    """The action syncs the code to $RUNNER_TEMP/mlci-code, then trains from --code there."""
+    workspace = write_tree(tmp_path / "work" / "repo", {"train.py": b"pass\n"})
+    synced = write_tree(tmp_path / "runner-temp" / "mlci-code", {"train.py": b"print('synced ran')\n"})
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(workspace))
+    monkeypatch.setenv("RUNNER_TEMP", str(tmp_path / "runner-temp"))
+    monkeypatch.chdir(workspace)
+    assert cli.main(["train", "--code", str(synced), "--output", str(tmp_path / "model")]) == 0
+
+
 @pytest.mark.parametrize(
     ("distribution", "framework_params"),
     [

@@ -162,6 +162,12 @@ def _refuse_foreign_flags(args: argparse.Namespace) -> None:
 def _spec(args: argparse.Namespace) -> TrainSpec:
     from mlci.training.launchers import identity
     from mlci.training.launchers.mappings import environment_mapping, hyperparameters, pairs
+    from mlci.training.path_safety import check_in_workspace
+
+    # The code a pull request wrote is read from the checkout (or mlci sync's copy of it), nowhere else.
+    check_in_workspace(args.source, "--source")
+    if args.code and not args.code.startswith("s3://"):
+        check_in_workspace(args.code, "--code", also_runner_temp=True)
 
     context = identity.detect(
         args.repository, args.pr_number, args.sha, args.run_attempt, run_id=args.run_id
