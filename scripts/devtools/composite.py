@@ -396,10 +396,11 @@ class Steps:
         )
         before = len(self.machine.invocations())
         log_file = self.machine.scratch / f"step-{self.machine.counter}.log"
+        cwd = self.machine.workspace / expressions.render(step.get("working-directory") or ".", context)
         with open(log_file, "w+", encoding="utf-8", errors="replace") as log:
             process = subprocess.Popen(  # nosec B603 B607: bash runs the action's own script, as the runner
                 [*shell, str(script)],
-                cwd=self.machine.workspace / expressions.render(step.get("working-directory") or ".", context),
+                cwd=cwd,
                 env=full_env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

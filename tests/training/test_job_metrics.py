@@ -158,7 +158,8 @@ def test_billable_seconds_give_an_estimated_cost_from_the_price_table(
     standin.final_metrics = [{"MetricName": "validation:auc", "Value": 0.93}]
     report = tmp_path / "report.json"
     args = [
-        "train", "--launcher", "sagemaker", "--job-name", "priced-job", "--image-uri", IMAGE, "--role-arn", ROLE,
+        "train", "--launcher", "sagemaker", "--job-name", "priced-job", "--image-uri", IMAGE,
+        "--role-arn", ROLE,
         "--output", "s3://mlci-models/out", "--instance-count", "2", "--distribution", "torch_distributed",
         "--code", "s3://mlci-models/code/pr-1", "--entry-point", "train.py", "--poll-interval", "0",
         "--report", str(report),

@@ -169,9 +169,7 @@ def _spec(args: argparse.Namespace) -> TrainSpec:
     if args.code and not args.code.startswith("s3://"):
         check_in_workspace(args.code, "--code", also_runner_temp=True)
 
-    context = identity.detect(
-        args.repository, args.pr_number, args.sha, args.run_attempt, run_id=args.run_id
-    )
+    context = identity.detect(args.repository, args.pr_number, args.sha, args.run_attempt, run_id=args.run_id)
     if not args.job_name and not context.sha and args.launcher != "local":
         raise UserError(
             "--job-name: cannot derive a name without a commit SHA (GITHUB_SHA or --sha); pass --job-name."
