@@ -4,7 +4,8 @@ Runs unchanged under ``mlci train --launcher local`` and in a SageMaker scikit-l
 
 * hyperparameters arrive as arguments (``--n-estimators 200``; SageMaker passes ``--<name> <value>``) with
   the JSON in ``SM_HPS`` as the fallback;
-* the model is saved as ``model.joblib`` into ``SM_MODEL_DIR`` (SageMaker uploads it as model.tar.gz);
+* the model is saved into ``SM_MODEL_DIR`` (SageMaker uploads it as model.tar.gz) twice: ``model.skops``,
+  which validation loads without running code from the file, and ``model.joblib``;
 * metrics go to ``SM_OUTPUT_DATA_DIR/metrics.json`` and to the log as ``name=value`` lines;
 * when ``MLFLOW_TRACKING_URI`` and ``REGISTERED_MODEL_NAME`` are set, the run is logged to MLflow and the
   model registered under that name, with the alias ``REGISTERED_MODEL_ALIAS`` (default ``candidate``) pointing
@@ -61,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
 
     Path(args.model_dir).mkdir(parents=True, exist_ok=True)
     joblib.dump(model, Path(args.model_dir) / "model.joblib")
+    import skops.io
+
+    skops.io.dump(model, Path(args.model_dir) / "model.skops")
     Path(args.output_data_dir).mkdir(parents=True, exist_ok=True)
     (Path(args.output_data_dir) / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(f"saved {Path(args.model_dir) / 'model.joblib'} (n_estimators={args.n_estimators})")

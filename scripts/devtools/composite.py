@@ -8,7 +8,8 @@ repository (``./...``) run nested; ``actions/setup-python`` answers with the rec
 ``actions/checkout`` clones a repository the machine was given (``Machine.repositories``) at the ``ref`` it
 was asked for; other actions (cache, upload-artifact) do nothing. Each ``uses:`` step that is not run nested
 is kept with its ``with:`` values in ``Result.uses``. ``given`` names steps that do not run: their outputs
-are given.
+are given. A cancel can be replayed (:func:`run_cancelled`): one step is signalled as the runner signals it,
+then only the steps whose ``if:`` holds after a cancel (``cancelled()``, ``always()``) run.
 
 The recorder stands in for every Python the scripts call: ``-m venv DIR`` creates DIR/bin with more
 recorders, ``-m pip`` only records, ``-m mlci ARGS`` records ARGS and the environment, then either stops (the
@@ -114,6 +115,7 @@ class Result:
     returncodes: dict[str, int] = field(default_factory=dict)  # script step id (or stepN) -> exit code
     transcript: str = ""  # every script step's whole output, each after a "=== <id>" line
     uses: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # actions not run here, with: values
+    cancelled: bool = False  # the run was cancelled (a step was signalled by ``Steps.cancel``)
 
 
 def _setup_python(machine: Machine, with_: Mapping[str, str]) -> dict[str, str]:
@@ -281,11 +283,15 @@ class Steps:
         text: str,
         action_path: Path | None = None,
         given: Mapping[str, Mapping[str, str]] | None = None,
+        cancel: tuple[str, Callable[[subprocess.Popen[str]], None]] | None = None,
     ):
         self.machine = machine
         self.text = text  # the whole file: which step outputs does it read?
         self.action_path = action_path
         self.given = {name: dict(outputs) for name, outputs in (given or {}).items()}
+        #: (step id, how the runner cancels it): the step is started, then handed to the callable, which
+        #: returns once its process is gone; the run is cancelled from then on
+        self.cancel = cancel
 
     def run(
         self,
@@ -299,7 +305,9 @@ class Steps:
         for index, step in enumerate(steps, 1):
             label = f"step {index} {step.get('name') or step.get('id') or step.get('uses') or ''}".strip()
             context["env"] = env
-            if not expressions.condition(step.get("if"), context, failed=result.failed):
+            if not expressions.condition(
+                step.get("if"), context, failed=result.failed, cancelled=result.cancelled
+            ):
                 result.log.append(f"{label}: skipped")
                 self._record(context, result, step, {}, "skipped")
             elif step.get("id") in self.given:
@@ -311,6 +319,7 @@ class Steps:
             else:
                 key = str(step.get("id") or f"step{index - 1}")
                 outputs, outcome = self._script(key, step, context, env, path, result, label)
+                result.cancelled = result.cancelled or (self.cancel is not None and self.cancel[0] == key)
                 env = {**env, **parse_github_output(self.machine.drain("GITHUB_ENV"))}
                 path += [line for line in self.machine.drain("GITHUB_PATH").splitlines() if line]
                 self._record(context, result, step, outputs, outcome)
@@ -329,7 +338,7 @@ class Steps:
     ) -> None:
         continue_on_error = expressions.render(step.get("continue-on-error", False), context) == "true"
         conclusion = "success" if outcome == "failure" and continue_on_error else outcome
-        if conclusion == "failure":
+        if conclusion == "failure" and not result.cancelled:
             result.failed = True
         if "id" in step:
             record = {"outputs": outputs, "outcome": outcome, "conclusion": conclusion}
@@ -386,25 +395,38 @@ class Steps:
             else ["bash", "-e"]
         )
         before = len(self.machine.invocations())
-        done = subprocess.run(  # nosec B603 B607: bash runs the action's own script, as the runner does
-            [*shell, str(script)],
-            cwd=self.machine.workspace / expressions.render(step.get("working-directory") or ".", context),
-            env=full_env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=600,
-        )
-        result.returncodes[key] = done.returncode
-        result.transcript += f"=== {key}\n{done.stdout}{done.stderr}"
-        tail = " | ".join((done.stdout + done.stderr).strip().splitlines()[-8:])
-        result.log.append(f"{label}: exit {done.returncode}" + (f": {tail}" if tail else ""))
+        log_file = self.machine.scratch / f"step-{self.machine.counter}.log"
+        cwd = self.machine.workspace / expressions.render(step.get("working-directory") or ".", context)
+        with open(log_file, "w+", encoding="utf-8", errors="replace") as log:
+            process = subprocess.Popen(  # nosec B603 B607: bash runs the action's own script, as the runner
+                [*shell, str(script)],
+                cwd=cwd,
+                env=full_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                text=True,
+            )
+            try:
+                if self.cancel is not None and self.cancel[0] == key:
+                    self.cancel[1](process)
+                returncode = process.wait(timeout=600)
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+            log.seek(0)
+            text = log.read()
+        result.returncodes[key] = returncode
+        result.transcript += f"=== {key}\n{text}"
+        tail = " | ".join(text.strip().splitlines()[-8:])
+        result.log.append(f"{label}: exit {returncode}" + (f": {tail}" if tail else ""))
         outputs = parse_github_output(outputs_file.read_text(encoding="utf-8"))
         if not self.machine.passthrough and any(
             call.tool == "mlci" for call in self.machine.invocations()[before:]
         ):
             outputs = {**self._stand_in_outputs(step), **outputs}
-        return outputs, "success" if done.returncode == 0 else "failure"
+        return outputs, "success" if returncode == 0 else "failure"
 
     def _stand_in_outputs(self, step: Mapping[str, Any]) -> dict[str, str]:
         """What mlci itself would have written to $GITHUB_OUTPUT: ``mlci-output-<name>`` for each output of
@@ -447,17 +469,19 @@ class Runner:
         exit_code: int = 0,
         env: dict[str, str] | None = None,
         given: Mapping[str, Mapping[str, str]] | None = None,
+        cancel: tuple[str, Callable[[subprocess.Popen[str]], None]] | None = None,
     ) -> Result:
         """Run every step as the runner would; return what mlci (and pip) were called with.
 
-        ``given``: step id -> outputs, for steps that do not run here (setting up Python, say)."""
+        ``given``: step id -> outputs, for steps that do not run here (setting up Python, say). ``cancel``:
+        (step id, how to cancel its process), see :class:`Steps`."""
         nested = env is not None
         if not nested:
             self.machine.reset()
         before = len(self.machine.invocations())
         context = self.machine.context(self.action.parent)
         context["inputs"] = self.inputs(inputs, context)
-        steps = Steps(self.machine, self.text, self.action.parent, given)
+        steps = Steps(self.machine, self.text, self.action.parent, given, cancel)
         result = steps.run(
             (self.spec.get("runs") or {}).get("steps") or [], context, env or self.machine.env(exit_code)
         )
@@ -521,14 +545,33 @@ class CompositeRun:
 
 
 def run_composite(
-    action: Path, inputs: Mapping[str, str], workdir: Path, given: Mapping[str, Mapping[str, str]]
+    action: Path,
+    inputs: Mapping[str, str],
+    workdir: Path,
+    given: Mapping[str, Mapping[str, str]],
+    cancel: tuple[str, Callable[[subprocess.Popen[str]], None]] | None = None,
 ) -> CompositeRun:
     """Run ``action``'s steps in ``workdir`` with this process's environment and interpreter (no recorder);
     ``given`` holds the outputs of steps that are not run (step id -> outputs). RUNNER_TEMP is
-    ``workdir/runner-temp``, and the step summary ``workdir/runner-temp/summary.md``."""
+    ``workdir/runner-temp``, and the step summary ``workdir/runner-temp/summary.md``. ``cancel``: see
+    :func:`run_cancelled`."""
     temp = workdir / "runner-temp"
     machine = Machine(temp, workdir, recorder=False, temp=temp)
-    result = Runner(action, machine).run(inputs, given=given)
+    result = Runner(action, machine).run(inputs, given=given, cancel=cancel)
     outputs = {step_id: dict(step["outputs"]) for step_id, step in result.steps.items()}
     outputs.update({step_id: dict(values) for step_id, values in given.items()})
     return CompositeRun(outputs, result.returncodes, result.transcript)
+
+
+def run_cancelled(
+    action: Path,
+    inputs: Mapping[str, str],
+    workdir: Path,
+    given: Mapping[str, Mapping[str, str]],
+    step_id: str,
+    cancel: Callable[[subprocess.Popen[str]], None],
+) -> CompositeRun:
+    """:func:`run_composite`, with the workflow cancelled while step ``step_id`` runs: that step is started
+    and ``cancel`` signals it as the runner would (it returns once the step's process is gone); then only
+    the steps whose ``if:`` holds after a cancel (``if: cancelled()``, ``always()``) run."""
+    return run_composite(action, inputs, workdir, given, cancel=(step_id, cancel))

@@ -315,20 +315,26 @@ def render(text: Any, context: Mapping[str, Any]) -> str:
 _STATUS_FUNCTION = re.compile(r"\b(?:success|failure|always|cancelled)\s*\(", re.I)
 
 
-def condition(text: Any, context: Mapping[str, Any], failed: bool = False) -> bool:
-    """An ``if:`` (with or without ``${{ }}``) after earlier steps succeeded (or ``failed``), with GitHub's
-    implied ``success() &&`` when the condition calls no status function."""
-    functions = {**FUNCTIONS, "success": lambda: not failed, "failure": lambda: failed}
+def condition(text: Any, context: Mapping[str, Any], failed: bool = False, cancelled: bool = False) -> bool:
+    """An ``if:`` (with or without ``${{ }}``) after earlier steps succeeded (or ``failed``, or the run was
+    ``cancelled``), with GitHub's implied ``success() &&`` when the condition calls no status function."""
+    stopped = failed or cancelled
+    functions = {
+        **FUNCTIONS,
+        "success": lambda: not stopped,
+        "failure": lambda: failed,
+        "cancelled": lambda: cancelled,
+    }
     if text is None or text == "":
-        return not failed
+        return not stopped
     if isinstance(text, bool):
-        return text and not failed
+        return text and not stopped
     source = str(text).strip()
     whole = _EMBEDDED.fullmatch(source)
     if whole:
         source = whole[1]
     elif "${{" in source:
-        return truthy(render(source, context)) and not failed
-    if failed and not _STATUS_FUNCTION.search(source):
+        return truthy(render(source, context)) and not stopped
+    if stopped and not _STATUS_FUNCTION.search(source):
         return False
     return truthy(evaluate(source, context, functions))

@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "model-requirements": "mlci.validation.requirements_command",
     "sync": "mlci.training.sync.command",
     "train": "mlci.training.train_command",
+    "stop": "mlci.training.stop_command",
     "register": "mlci.loop.register_command",
     "comment": "mlci.loop.comment_command",
     "promote": "mlci.loop.promote_command",

@@ -72,15 +72,17 @@ class RunContext:
     repository: str = ""
     pr_number: str = ""
     sha: str = ""
+    run_id: str = ""
     run_attempt: str = ""
     run_url: str = ""
 
     def tags(self) -> list[tuple[str, str]]:
-        """SageMaker tags for what is known: repository, pull request, commit."""
+        """SageMaker tags for what is known: repository, pull request, commit, run."""
         pairs = [
             ("mlci:repository", self.repository),
             ("mlci:pull-request", self.pr_number),
             ("mlci:sha", self.sha),
+            ("mlci:run", f"{self.run_id}-{self.run_attempt}" if self.run_id else ""),
         ]
         return [(key, value) for key, value in pairs if value]
 
@@ -102,9 +104,11 @@ def detect(
     sha: str | None = None,
     run_attempt: str | None = None,
     env: Mapping[str, str] | None = None,
+    *,
+    run_id: str | None = None,
 ) -> RunContext:
     """Explicit values win; otherwise GITHUB_REPOSITORY, the pull request of the event (number, head SHA),
-    ``refs/pull/<N>/merge``, GITHUB_SHA and GITHUB_RUN_ATTEMPT."""
+    ``refs/pull/<N>/merge``, GITHUB_SHA, GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT."""
     env = os.environ if env is None else env
     pull_request = _pull_request(event_payload(env))
     ref_match = re.match(r"^refs/pull/(\d+)/", env.get("GITHUB_REF", ""))
@@ -114,18 +118,21 @@ def detect(
         repository=repository or env.get("GITHUB_REPOSITORY", ""),
         pr_number=pr_number or str(pull_request.get("number") or (ref_match.group(1) if ref_match else "")),
         sha=sha or head_sha or env.get("GITHUB_SHA", ""),
+        run_id=run_id or env.get("GITHUB_RUN_ID", ""),
         run_attempt=run_attempt or env.get("GITHUB_RUN_ATTEMPT", ""),
         run_url=run_url(env),
     )
 
 
-def add_provenance_arguments(parser: Any) -> None:
-    """``--repository``, ``--pr-number``, ``--sha``, ``--run-attempt``: what :func:`detect` would find."""
+def add_provenance_arguments(parser: Any) -> Any:
+    """``--repository``, ``--pr-number``, ``--sha``, ``--run-attempt``: what :func:`detect` would find.
+    Returns the argument group (a command adds its own provenance flags to it)."""
     provenance = parser.add_argument_group("provenance (defaults from the GitHub Actions environment)")
     provenance.add_argument("--repository", help="owner/name. Default: GITHUB_REPOSITORY.")
     provenance.add_argument("--pr-number", help="Default: the pull request of the triggering event.")
     provenance.add_argument("--sha", help="The commit trained. Default: the PR head SHA, else GITHUB_SHA.")
     provenance.add_argument("--run-attempt", help="Default: GITHUB_RUN_ATTEMPT.")
+    return provenance
 
 
 # --------------------------------------------------------------------------------------------- the comment

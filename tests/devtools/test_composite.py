@@ -2,17 +2,20 @@
 
 Each test runs real bash steps and checks what a workflow author would see on GitHub: step outcomes and
 conclusions, outputs between steps, $GITHUB_ENV/$GITHUB_PATH, nested ``./`` actions, the recorder's view of
-``python -m mlci``, the ``given`` steps of :func:`run_composite`, and ``actions/checkout`` at a ref.
+``python -m mlci``, the ``given`` steps of :func:`run_composite`, ``actions/checkout`` at a ref, and a cancel
+replayed by :func:`run_cancelled` (``if: cancelled()``).
 """
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from devtools.composite import Machine, Runner, run_composite, run_job
+from devtools.composite import Machine, Runner, run_cancelled, run_composite, run_job
 from mlci_testing import git_history
 
 JOB = """\
@@ -174,3 +177,59 @@ def test_checkout_clones_a_given_repository_at_the_ref_asked_for(tmp_path: Path)
     assert not result.failed, result.log
     assert (machine.workspace / ".tools" / "VERSION").read_text() == "one"
     assert result.steps["checkout"]["outputs"]["commit"] == commits[0]
+
+
+CANCELLABLE = """\
+name: Long
+description: A step that runs until it is cancelled, then a cleanup.
+runs:
+  using: composite
+  steps:
+    - id: before
+      shell: bash
+      run: echo "ran=yes" >> "$GITHUB_OUTPUT"
+    - id: long
+      shell: bash
+      run: |
+        trap 'echo "got INT"; exit 130' INT
+        echo "started" > "$RUNNER_TEMP/started"
+        while true; do sleep 0.1; done
+    - id: after
+      shell: bash
+      run: echo "never after a cancel"
+    - id: cleanup
+      if: cancelled()
+      shell: bash
+      run: echo "cleanup ran"
+    - id: always
+      if: always()
+      shell: bash
+      run: echo "always ran"
+"""
+
+
+def test_run_cancelled_signals_the_step_then_runs_only_what_runs_after_a_cancel(tmp_path: Path) -> None:
+    action = _action(tmp_path / "repo", CANCELLABLE)
+    workspace = tmp_path / "workspace"
+    started = workspace / "runner-temp" / "started"
+
+    def cancel(process: subprocess.Popen[str]) -> None:
+        while not started.exists():  # wait until the step's script runs (its trap is set by then)
+            try:
+                process.wait(timeout=0.05)
+            except subprocess.TimeoutExpired:
+                continue
+            raise AssertionError("the step ended before it was cancelled")
+        process.send_signal(signal.SIGINT)
+        process.wait()
+
+    run = run_cancelled(action, {}, workspace, {}, "long", cancel)
+    # the step ran from a script file, so bash itself got the SIGINT and ran the script's trap
+    assert run.returncodes == {"before": 0, "long": 130, "cleanup": 0, "always": 0}, run.log
+    assert "got INT" in run.log and "cleanup ran" in run.log and "always ran" in run.log
+    assert "never after a cancel" not in run.log
+    assert run.outputs["before"] == {"ran": "yes"}
+    # without a cancel, the if: cancelled() step is skipped
+    quick = CANCELLABLE.replace("while true; do sleep 0.1; done", "true")
+    plain = run_composite(_action(tmp_path / "quick", quick), {}, tmp_path / "quick-ws", {})
+    assert plain.returncodes == {"before": 0, "long": 0, "after": 0, "always": 0}, plain.log

@@ -57,6 +57,15 @@ CASES = {
     "sagemaker-max-wait-without-spot": Case(lambda w: sagemaker(w, "--max-wait", "2h"), "--max-wait"),
     "poll-interval-negative": Case(lambda w: sagemaker(w, "--poll-interval", "-1"), "--poll-interval"),
     "sagemaker-no-region": Case(lambda w: sagemaker(w), "no AWS region", setup=_aws_without_region),
+    "user-sagemaker-program": Case(
+        lambda w: local(w, "--hyperparameters", "sagemaker_program: other.py"), "--hyperparameters"
+    ),
+    "sagemaker-program-on-sagemaker": Case(
+        lambda w: sagemaker(w, "--hyperparameters", '{"sagemaker_program": "evil.py"}'), "--hyperparameters"
+    ),
+    "local-more-than-one-instance": Case(lambda w: local(w, "--instance-count", "2"), "--instance-count 2"),
+    "local-spot": Case(lambda w: local(w, "--spot"), "--spot"),
+    "sagemaker-flag-on-local": Case(lambda w: local(w, "--image-uri", "x.dkr.ecr/y:1"), "--image-uri"),
 }
 
 

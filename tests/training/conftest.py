@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from training.sagemaker_standin import SageMakerStandIn, serve
 from training.tree_helpers import point_aws_at
 
 
@@ -47,3 +48,12 @@ def bucket(s3: Any) -> str:
     name = f"mlci-test-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=name)
     return name
+
+
+@pytest.fixture
+def standin(aws_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[SageMakerStandIn]:
+    """SageMaker's API on a local stand-in (what moto lacks); S3 and CloudWatch Logs stay on moto."""
+    state = SageMakerStandIn()
+    with serve(state) as endpoint:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER", endpoint)
+        yield state

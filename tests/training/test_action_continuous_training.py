@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import shutil
+import signal
+import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from devtools.composite import run_composite
+import pytest
+
+from devtools.composite import run_cancelled, run_composite
+from training.sagemaker_standin import RUNS_UNTIL_STOPPED, SageMakerStandIn
 from training.tree_helpers import EXAMPLES
 
 ACTION = Path(__file__).resolve().parents[2] / "actions" / "continuous-training" / "action.yml"
@@ -96,3 +102,88 @@ def test_sagemaker_needs_an_s3_code_destination(tmp_path: Path) -> None:
     assert run.returncodes["sync"] == 2
     assert "code-destination is required with the sagemaker launcher" in run.log
     assert "train" not in run.returncodes
+
+
+def _sagemaker_inputs(bucket: str) -> dict[str, str]:
+    return {
+        "source": "training",
+        "code-destination": f"s3://{bucket}/code/pr-7/abc1234",
+        "launcher": "sagemaker",
+        "job-name": "cancelled-job",
+        "image-uri": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+        "role-arn": "arn:aws:iam::123456789012:role/mlci",
+        "output": f"s3://{bucket}/models",
+        "poll-interval": "0.05",
+    }
+
+
+def _like_the_runner(standin: SageMakerStandIn) -> Callable[[subprocess.Popen[str]], None]:
+    """GitHub's cancel: SIGINT; about 7.5 s later SIGTERM; about 2.5 s later the process tree is killed."""
+
+    def cancel(process: subprocess.Popen[str]) -> None:
+        assert standin.in_progress.wait(120), "the job never reached InProgress"
+        process.send_signal(signal.SIGINT)
+        for then, grace in ((signal.SIGTERM, 7.5), (signal.SIGKILL, 2.5)):
+            try:
+                process.wait(timeout=grace)
+                return
+            except subprocess.TimeoutExpired:
+                process.send_signal(then)
+        process.wait()
+
+    return cancel
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A caller's checkout with the example's training code in ``training/``."""
+    shutil.copytree(EXAMPLES, tmp_path / "workspace" / "training")
+    return tmp_path / "workspace"
+
+
+def test_a_cancelled_run_stops_its_sagemaker_job(
+    workspace: Path, bucket: str, standin: SageMakerStandIn
+) -> None:
+    standin.plan = list(RUNS_UNTIL_STOPPED)
+    run = run_cancelled(
+        ACTION, _sagemaker_inputs(bucket), workspace, GIVEN, "train", _like_the_runner(standin)
+    )
+    assert run.returncodes["train"] == 130, run.log  # an interrupt, as the README says
+    assert standin.calls_of("StopTrainingJob") == [{"TrainingJobName": "cancelled-job"}]
+    assert standin.jobs["cancelled-job"].status[0] in ("Stopping", "Stopped")
+    assert run.outputs["train"]["status"] in ("Stopping", "Stopped")  # the summary and outputs were written
+    assert run.returncodes["stop"] == 0, run.log  # the cleanup step found nothing left to stop
+    assert "nothing to stop" in run.log
+
+
+def test_a_killed_run_is_stopped_by_the_cleanup_step(
+    workspace: Path, bucket: str, standin: SageMakerStandIn
+) -> None:
+    """The runner killed mlci before it could stop the job (SIGKILL): the if: cancelled() step does it."""
+    standin.plan = list(RUNS_UNTIL_STOPPED)
+
+    def kill(process: subprocess.Popen[str]) -> None:
+        assert standin.in_progress.wait(120), "the job never reached InProgress"
+        process.kill()
+
+    run = run_cancelled(ACTION, _sagemaker_inputs(bucket), workspace, GIVEN, "train", kill)
+    assert run.returncodes["train"] == -signal.SIGKILL
+    assert standin.calls_of("StopTrainingJob") == [{"TrainingJobName": "cancelled-job"}], run.log
+    assert run.returncodes["stop"] == 0 and "cancelled-job: asked SageMaker to stop it" in run.log
+
+
+def test_a_trusted_pickle_is_refused_where_aws_credentials_are(workspace: Path, aws_env: str) -> None:
+    """Unpickling PR code's model runs that code; not in a job that holds the CI role's credentials."""
+    inputs = {
+        "source": "training",
+        "validate-thresholds": 'accuracy: ">= 0.9"',
+        "validate-data": "sklearn:wine",
+        "validate-positive-label": "2",
+        "validate-trust-pickle": "true",
+    }
+    run = run_composite(ACTION, inputs, workspace, GIVEN)
+    assert run.returncodes["validate"] == 2, run.log
+    assert "validate-trust-pickle: this job holds AWS credentials" in run.log
+    skops = run_composite(ACTION, {**inputs, "validate-model-file": "model.skops"}, workspace, GIVEN)
+    assert not skops.failed, skops.log
+    assert "model validation passed" in skops.log

@@ -2,8 +2,8 @@
 
 Local: a real script under the local launcher. SageMaker: moto's server for the job and S3, with the archive
 laid out as SageMaker writes it (``<S3OutputPath>/<job>/output/output.tar.gz`` beside ``model.tar.gz``);
-botocore's Stubber only for what moto does not answer (BillableTimeInSeconds, a job's own
-FinalMetricDataList).
+the SageMaker stand-in (tests/training/sagemaker_standin.py) for what moto does not answer
+(BillableTimeInSeconds, a job's own FinalMetricDataList).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from mlci import cli
-from mlci.training.launch_sagemaker import SageMakerJob, build_request
+from mlci.training.launchers.sagemaker_request import SageMakerJob, build_request
 from mlci_testing import ActionsStep
-from training.test_train_stubbed import ARGS, NAME, described, stub  # noqa: F401  (the stub fixture)
+from training.sagemaker_standin import SageMakerStandIn
 from training.tree_helpers import write_tree
 
 ROLE = "arn:aws:iam::123456789012:role/mlci-training"
@@ -150,22 +150,21 @@ def test_sagemaker_job_without_output_data_has_no_metrics_and_no_warning(
 
 
 def test_billable_seconds_give_an_estimated_cost_from_the_price_table(
-    stub: Any, tmp_path: Path, actions: ActionsStep  # noqa: F811
+    standin: SageMakerStandIn, tmp_path: Path, actions: ActionsStep
 ) -> None:
     from mlci.training.prices import table
 
-    stub.add_response(
-        "create_training_job", {"TrainingJobArn": f"arn:aws:sagemaker:us-east-1:1:training-job/{NAME}"}
-    )
-    done = described("Completed", "Completed")
-    done["ResourceConfig"]["InstanceCount"] = 2
-    done["BillableTimeInSeconds"] = 1800
-    done["FinalMetricDataList"] = [
-        {"MetricName": "validation:auc", "Value": 0.93, "Timestamp": done["CreationTime"]}
-    ]
-    stub.add_response("describe_training_job", done, {"TrainingJobName": NAME})
+    standin.billable_seconds = 1800
+    standin.final_metrics = [{"MetricName": "validation:auc", "Value": 0.93}]
     report = tmp_path / "report.json"
-    assert cli.main([*ARGS, "--report", str(report)]) == 0
+    args = [
+        "train", "--launcher", "sagemaker", "--job-name", "priced-job", "--image-uri", IMAGE,
+        "--role-arn", ROLE,
+        "--output", "s3://mlci-models/out", "--instance-count", "2", "--distribution", "torch_distributed",
+        "--code", "s3://mlci-models/code/pr-1", "--entry-point", "train.py", "--poll-interval", "0",
+        "--report", str(report),
+    ]  # fmt: skip
+    assert cli.main(args) == 0
     result = json.loads(report.read_text())
     hourly = table()["per_hour"]["ml.m5.large"]
     assert result["cost"]["usd"] == pytest.approx(0.5 * 2 * hourly)

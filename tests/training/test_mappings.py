@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from mlci.errors import UserError
-from mlci.training.durations import format_duration, parse_duration
-from mlci.training.mappings import (
-    encode_hyperparameters,
-    environment_mapping,
-    load_mapping,
-    to_cmd_args,
-    to_env_vars,
-)
+from mlci.training.launchers.mappings import encode_hyperparameters, environment_mapping, load_mapping, pairs
+from mlci.training.launchers.result import format_duration, parse_duration
 
 
 def test_inline_yaml_json_and_file(tmp_path: Path) -> None:
@@ -36,19 +29,23 @@ def test_not_a_mapping_is_a_user_error(text: str) -> None:
         load_mapping("--hyperparameters", text)
 
 
-def test_toolkit_encodings() -> None:
-    hps = {"n-estimators": 100, "criterion": "gini", "layers": [1, 2], "opts": {"b": 2, "a": 1}, "flag": True}
-    assert to_cmd_args(hps) == [
-        "--criterion", "gini", "--flag", "True", "--layers", "[1, 2]",
-        "--n-estimators", "100", "--opts", "a=1,b=2",
-    ]  # fmt: skip
-    env = to_env_vars(hps)
-    assert env["SM_HP_N-ESTIMATORS"] == "100" and env["SM_HP_CRITERION"] == "gini"
-    assert env["SM_HP_LAYERS"] == "[1,2]"
-    assert json.loads(env["SM_HPS"]) == hps
-    assert encode_hyperparameters(hps, json_values=True)["criterion"] == '"gini"'
+def test_sagemaker_encodings() -> None:
+    """Framework containers get JSON values (the toolkit decodes them), other containers plain strings."""
+    hps = {"n-estimators": 100, "criterion": "gini", "layers": [1, 2], "flag": True}
+    assert encode_hyperparameters(hps, json_values=True) == {
+        "n-estimators": "100",
+        "criterion": '"gini"',
+        "layers": "[1, 2]",
+        "flag": "true",
+    }
     assert encode_hyperparameters(hps, json_values=False)["criterion"] == "gini"
     assert encode_hyperparameters(hps, json_values=False)["flag"] == "true"
+
+
+def test_name_value_pairs() -> None:
+    assert pairs("--tag", ["team=ml", " a = b=c "]) == {"team": "ml", "a": "b=c"}
+    with pytest.raises(UserError, match="--tag 'team': expected NAME=VALUE"):
+        pairs("--tag", ["team"])
 
 
 def test_environment_names_are_checked() -> None:

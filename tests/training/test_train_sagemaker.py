@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from mlci import cli
-from mlci.training.launch_sagemaker import SageMakerJob, build_request
+from mlci.training.launchers.sagemaker_request import FINGERPRINT_TAG, SageMakerJob, build_request
 from mlci_testing import ActionsStep
 
 ROLE = "arn:aws:iam::123456789012:role/mlci-training"
@@ -54,7 +54,8 @@ def test_every_parameter_reaches_the_job(
             "--spot",
             "--max-wait", "1h",
             "--tag", "team=ml",
-            "--repository", "acme/wine", "--pr-number", "1", "--sha", "abc1234def", "--run-attempt", "1",
+            "--repository", "acme/wine", "--pr-number", "1", "--sha", "abc1234def", "--run-id", "77",
+            "--run-attempt", "1",
         ]
     )  # fmt: skip
     assert code == 0, capsys.readouterr().out
@@ -78,10 +79,12 @@ def test_every_parameter_reaches_the_job(
     assert json.loads(hps["sagemaker_submit_directory"]) == "/opt/ml/input/data/code"
     assert json.loads(hps["sagemaker_region"]) == "us-east-1"
     tags = {t["Key"]: t["Value"] for t in sagemaker.list_tags(ResourceArn=job["TrainingJobArn"])["Tags"]}
+    assert len(tags.pop(FINGERPRINT_TAG)) == 64
     assert tags == {
         "mlci:repository": "acme/wine",
         "mlci:pull-request": "1",
         "mlci:sha": "abc1234def",
+        "mlci:run": "77-1",
         "team": "ml",
     }
 
@@ -115,14 +118,21 @@ def test_default_name_and_tags_come_from_the_pull_request(
     monkeypatch.setenv("GITHUB_REPOSITORY", "acme/wine")
     monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
     monkeypatch.setenv("GITHUB_SHA", "f" * 40)  # the merge commit: the PR head is what was trained
+    monkeypatch.setenv("GITHUB_RUN_ID", "555")
     monkeypatch.setenv("GITHUB_RUN_ATTEMPT", "3")
     args = [a for a in base_args(bucket, "x") if a not in ("--job-name", "x")]
-    assert cli.main(args) == 0
-    name = f"mlci-wine-pr42-{sha[:7]}-3"
+    assert cli.main([*args, "--job-key", "rf"]) == 0
+    name = f"mlci-wine-pr42-{sha[:7]}-555-3-rf"
     assert actions.outputs["job-name"] == name
     job = sagemaker.describe_training_job(TrainingJobName=name)
     tags = {t["Key"]: t["Value"] for t in sagemaker.list_tags(ResourceArn=job["TrainingJobArn"])["Tags"]}
-    assert tags == {"mlci:repository": "acme/wine", "mlci:pull-request": "42", "mlci:sha": sha}
+    tags.pop(FINGERPRINT_TAG)
+    assert tags == {
+        "mlci:repository": "acme/wine",
+        "mlci:pull-request": "42",
+        "mlci:sha": sha,
+        "mlci:run": "555-3",
+    }
 
 
 def test_cloudwatch_logs_are_streamed(
@@ -188,6 +198,24 @@ def test_no_wait_returns_after_creation(bucket: str, actions: ActionsStep) -> No
         (["--max-wait", "2h"], "only with --spot"),
         (["--tag", "aws:x=1"], "not a valid tag"),
         (["--code", "s3://bkt/code", "--channel", "code=s3://bkt/other"], "taken by --code"),
+        (
+            [
+                "--code",
+                "s3://bkt/code",
+                "--entry-point",
+                "train.py",
+                "--hyperparameters",
+                "sagemaker_program: x.py",
+            ],
+            "sagemaker_program is set by mlci",
+        ),
+        (["--command", "python train.py"], "--command: only the local launcher takes it"),
+        (
+            ["--code", "s3://bkt/c", "--entry-point", "t.py", "--distribution", "horovod"],
+            "not a strategy mlci knows",
+        ),
+        (["--distribution", "mpi"], "--distribution mpi: needs --entry-point"),
+        (["--sharded-channel", "train"], "--sharded-channel train: no --channel of that name"),
     ],
 )
 def test_bad_job_settings_are_exit_2_before_any_request(
@@ -211,3 +239,14 @@ def test_missing_image_is_exit_2(
     del args[args.index("--image-uri") : args.index("--image-uri") + 2]
     assert cli.main(args) == 2
     assert "--image-uri: required" in capsys.readouterr().out
+
+
+def test_more_than_one_instance_without_a_distribution_is_a_warning(
+    bucket: str, actions: ActionsStep, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = f"two-{uuid.uuid4().hex[:8]}"
+    assert cli.main([*base_args(bucket, name), "--instance-count", "2"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "::warning title=mlci train::2 instances and no --distribution: each one runs the whole script" in out
+    )

@@ -83,7 +83,7 @@ def _number(value: Any) -> str:
 
 
 def _duration(seconds: Any) -> str:
-    from mlci.training.durations import format_duration
+    from mlci.training.launchers.result import format_duration
 
     return format_duration(float(seconds)) if isinstance(seconds, (int, float)) else "n/a"
 

@@ -18,7 +18,7 @@ from mlci.options import add_report_option
 if TYPE_CHECKING:
     from mlci.github import RunContext
     from mlci.loop.register import Registration
-    from mlci.training.train_result import TrainResult
+    from mlci.training.launchers.result import TrainResult
 
 HELP = "Register a trained model in MLflow (as skops) with the alias pr-<number>."
 
@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> bool:
     from mlci.github import detect
     from mlci.loop.register import register
     from mlci.report import write_json
-    from mlci.training.mappings import load_mapping
+    from mlci.training.launchers.mappings import load_mapping
 
     training = _training_report(args.training_report)
     context = detect(args.repository, args.pr_number, args.sha, args.run_attempt)
@@ -185,7 +185,7 @@ def register_trained(args: argparse.Namespace, result: TrainResult) -> None:
     """``mlci train --register NAME``: register what a successful local training wrote to --output."""
     from mlci.github import detect
     from mlci.loop.register import register
-    from mlci.training.mappings import load_mapping
+    from mlci.training.launchers.mappings import load_mapping
 
     if not result.ok or not result.model_dir:
         gha.notice(f"--register {args.register}: not registered: the training ended {result.status}.")

@@ -20,6 +20,8 @@ _CREDENTIALS_FIX = (
     "locally: AWS_PROFILE or environment variables)"
 )
 _ACCESS_CODES = {"AccessDenied", "AccessDeniedException", "AllAccessDisabled", "Forbidden", "403"}
+#: What AWS answers once temporary credentials (OIDC, AssumeRole) have run out.
+EXPIRED_CREDENTIAL_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
 _CREDENTIAL_CODES = {
     "InvalidAccessKeyId",
     "SignatureDoesNotMatch",

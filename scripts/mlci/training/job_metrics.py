@@ -68,7 +68,7 @@ def _definition(item: Any, flag: str) -> MetricDefinition:
 
 def parse_definitions(text: str | None, flag: str = "--metric-definitions") -> list[MetricDefinition]:
     """Definitions from YAML/JSON text or a file: ``[{Name, Regex}, ...]`` or ``{NAME: REGEX}``."""
-    from mlci.training.mappings import load_yaml
+    from mlci.training.launchers.mappings import load_yaml
 
     data = load_yaml(flag, text, "a list of {Name, Regex} items")
     if data is None:

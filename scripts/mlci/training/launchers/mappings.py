@@ -1,12 +1,8 @@
 """Hyperparameters and environments: read from YAML/JSON, encoded the way SageMaker and its toolkit do.
 
-A training script sees its hyperparameters the same way under both launchers:
-
-* as command-line arguments ``--name value`` (keys sorted; a dict value becomes ``k=v,k2=v2``), which is what
-  the SageMaker training toolkit passes to the entry point;
-* as ``SM_HPS`` (JSON of all of them) and one ``SM_HP_<NAME>`` per hyperparameter (strings as they are,
-  other values as compact JSON);
-* in ``hyperparameters.json`` (the container's ``/opt/ml/input/config``), where every value is a string.
+A training script sees its hyperparameters the same way under both launchers, because both hand them to
+SageMaker's training toolkit as ``hyperparameters.json`` (the container's ``/opt/ml/input/config``, every
+value a string): the toolkit passes them as ``--name value`` arguments, ``SM_HPS`` and ``SM_HP_<NAME>``.
 
 For SageMaker framework containers (``--entry-point`` given) values are JSON-encoded, as the SageMaker Python
 SDK does for its framework estimators, so the toolkit decodes ``"100"`` back to ``100`` and ``"\\"gini\\""``
@@ -20,6 +16,27 @@ import os
 from typing import Any
 
 from mlci.errors import UserError
+
+#: Hyperparameters mlci sets itself (from --entry-point, --code, the job name): a user's own would be lost.
+RESERVED_HYPERPARAMETERS = (
+    "sagemaker_program",
+    "sagemaker_submit_directory",
+    "sagemaker_job_name",
+    "sagemaker_region",
+    "sagemaker_container_log_level",
+)
+
+
+def hyperparameters(text: str | None) -> dict[str, Any]:
+    """``--hyperparameters``: a mapping without the names mlci sets itself."""
+    values = load_mapping("--hyperparameters", text)
+    reserved = sorted(set(values) & set(RESERVED_HYPERPARAMETERS))
+    if reserved:
+        raise UserError(
+            f"--hyperparameters: {reserved[0]} is set by mlci (from --entry-point, --code and the job name); "
+            "remove it, and name the script with --entry-point."
+        )
+    return values
 
 
 def load_mapping(flag: str, text: str | None) -> dict[str, Any]:
@@ -68,24 +85,6 @@ def encode_hyperparameters(hyperparameters: dict[str, Any], *, json_values: bool
     return {key: string_value(value) for key, value in hyperparameters.items()}
 
 
-def to_cmd_args(hyperparameters: dict[str, Any]) -> list[str]:
-    """``--name value`` per hyperparameter, keys sorted, as the SageMaker training toolkit builds them."""
-    args: list[str] = []
-    for key in sorted(hyperparameters):
-        value = hyperparameters[key]
-        if isinstance(value, dict):
-            value = ",".join(f"{k}={v}" for k, v in sorted(value.items()))
-        args += [f"--{key}" if len(key) > 1 else f"-{key}", "" if value is None else str(value)]
-    return args
-
-
-def to_env_vars(hyperparameters: dict[str, Any]) -> dict[str, str]:
-    """``SM_HPS`` and ``SM_HP_<NAME>``, as the SageMaker training toolkit sets them."""
-    env = {f"SM_HP_{key.upper()}": string_value(value) for key, value in hyperparameters.items()}
-    env["SM_HPS"] = json.dumps(hyperparameters, sort_keys=True)
-    return env
-
-
 def environment_mapping(flag: str, text: str | None) -> dict[str, str]:
     """Environment variables for the training container: names checked, values as strings."""
     import re
@@ -95,3 +94,14 @@ def environment_mapping(flag: str, text: str | None) -> dict[str, str]:
         if not re.match(r"^[a-zA-Z_][a-zA-Z0-9_]{0,511}$", key):
             raise UserError(f"{flag}: {key!r} is not a valid environment variable name.")
     return env
+
+
+def pairs(flag: str, items: list[str]) -> dict[str, str]:
+    """``NAME=VALUE`` items (``--channel``, ``--tag``) as a mapping; UserError naming ``flag`` otherwise."""
+    found: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise UserError(f"{flag} {item!r}: expected NAME=VALUE.")
+        found[key.strip()] = value.strip()
+    return found

@@ -6,22 +6,25 @@ The synced code becomes the ``code`` input channel (File mode: SageMaker copies 
 points at the code channel's directory, which the training toolkit copies into place; hyperparameters are
 JSON-encoded as the SageMaker Python SDK does.
 
-Re-running the same name: CreateTrainingJob answers ResourceInUse; mlci then attaches to that job (follows
-it) instead of failing or launching a duplicate.
+Every job is tagged ``mlci:fingerprint``: the sha256 of its canonical request (everything but the name and
+what derives from it). When CreateTrainingJob answers ResourceInUse (a re-run of the same step), mlci attaches
+to the job of that name only if its fingerprint matches and it is InProgress or Completed; otherwise (another
+request, or a job that failed or was stopped) it starts a new job under a suffixed name (``<name>-2``, ...).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mlci.errors import UserError
 from mlci.training import aws
 from mlci.training.job_metrics import MetricDefinition
-from mlci.training.jobname import validate_job_name
-from mlci.training.mappings import encode_hyperparameters
+from mlci.training.launchers.identity import fingerprint, suffixed, validate_job_name
+from mlci.training.launchers.mappings import encode_hyperparameters
 from mlci.training.s3uri import S3Location
 
 log = logging.getLogger(__name__)
@@ -30,6 +33,47 @@ CODE_CHANNEL = "code"
 CODE_DIR = f"/opt/ml/input/data/{CODE_CHANNEL}"
 CHECKPOINT_DIR = "/opt/ml/checkpoints"
 MAX_RUNTIME_LIMIT = 28 * 24 * 3600  # SageMaker's ceiling for MaxRuntimeInSeconds
+FINGERPRINT_TAG = "mlci:fingerprint"
+#: A job of the same name with the same request and one of these statuses is this job (a re-run attaches).
+ATTACHABLE = ("InProgress", "Completed")
+_MAX_NAME_ATTEMPTS = 5
+_SHARDED = "ShardedByS3Key"
+
+
+def _mpi(options: dict[str, Any], instance_type: str) -> dict[str, Any]:
+    found = {
+        "sagemaker_mpi_enabled": True,
+        "sagemaker_mpi_custom_mpi_options": options.get("custom_mpi_options", ""),
+    }
+    if options.get("processes_per_host"):
+        found["sagemaker_mpi_num_of_processes_per_host"] = options["processes_per_host"]
+    return found
+
+
+def _smdistributed(options: dict[str, Any], instance_type: str) -> dict[str, Any]:
+    dataparallel = options.get("dataparallel", options)
+    return {
+        "sagemaker_distributed_dataparallel_enabled": True,
+        "sagemaker_instance_type": instance_type,
+        "sagemaker_distributed_dataparallel_custom_mpi_options": dataparallel.get("custom_mpi_options", ""),
+    }
+
+
+#: ``--distribution`` as the SageMaker Python SDK's ``distribution=``: name -> the hyperparameters the
+#: framework containers (their training toolkits) read, from the strategy's options and the instance type.
+DISTRIBUTIONS: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
+    "torch_distributed": lambda options, itype: {
+        "sagemaker_torch_distributed_enabled": True,
+        "sagemaker_instance_type": itype,
+    },
+    "pytorchddp": lambda options, itype: {
+        "sagemaker_pytorch_ddp_enabled": True,
+        "sagemaker_instance_type": itype,
+    },
+    "mpi": _mpi,
+    "smdistributed": _smdistributed,
+    "parameter_server": lambda options, itype: {"sagemaker_parameter_server_enabled": True},
+}
 
 _ROLE_ARN = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$")
 _INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9\-]+\.[a-z0-9]+$")
@@ -61,16 +105,20 @@ class SageMakerJob:
     allowed_instance_types: list[str] = field(default_factory=list)
     region: str = ""
     metric_definitions: list[MetricDefinition] = field(default_factory=list)
+    #: The SDK's ``distribution`` mapping, e.g. ``{"mpi": {"enabled": True, "processes_per_host": 4}}``.
+    distribution: dict[str, Any] = field(default_factory=dict)
+    #: Channels each instance gets a shard of (S3DataDistributionType ShardedByS3Key), not a full copy.
+    sharded_channels: list[str] = field(default_factory=list)
 
 
-def _channel(name: str, uri: str) -> dict[str, Any]:
+def _channel(name: str, uri: str, sharded: bool = False) -> dict[str, Any]:
     return {
         "ChannelName": name,
         "DataSource": {
             "S3DataSource": {
                 "S3DataType": "S3Prefix",
                 "S3Uri": uri,
-                "S3DataDistributionType": "FullyReplicated",
+                "S3DataDistributionType": _SHARDED if sharded else "FullyReplicated",
             }
         },
         "InputMode": "File",
@@ -113,6 +161,21 @@ def validate(job: SageMakerJob) -> None:
             )
         if not _CHANNEL_NAME.match(name):
             raise UserError(f"--channel {name}: channel names take letters, digits, '.', '-' and '_'.")
+    for name in job.sharded_channels:
+        if name not in job.channels:
+            raise UserError(
+                f"--sharded-channel {name}: no --channel of that name; shard one of the channels."
+            )
+    for strategy in job.distribution:
+        if strategy not in DISTRIBUTIONS:
+            raise UserError(
+                f"--distribution {strategy}: not a strategy mlci knows; use one of "
+                f"{', '.join(DISTRIBUTIONS)}."
+            )
+        if not job.entry_point:
+            raise UserError(
+                f"--distribution {strategy}: needs --entry-point (a SageMaker framework container)."
+            )
     if len(job.hyperparameters) > 100:
         raise UserError("--hyperparameters: SageMaker takes at most 100 hyperparameters.")
     for key, value in encode_hyperparameters(job.hyperparameters, json_values=bool(job.entry_point)).items():
@@ -149,13 +212,17 @@ def build_request(job: SageMakerJob) -> dict[str, Any]:
                 "sagemaker_container_log_level": 20,
             }
         )
+    for strategy, options in job.distribution.items():
+        hyperparameters.update(
+            DISTRIBUTIONS[strategy](options if isinstance(options, dict) else {}, job.instance_type)
+        )
     channels = []
     if job.code:  # a directory: the trailing "/" keeps a sibling prefix (pr-1 vs pr-10) out of the channel
         code = S3Location.parse(job.code, "--code")
         channels.append(_channel(CODE_CHANNEL, f"s3://{code.bucket}/{code.list_prefix}"))
     for name, uri in job.channels.items():
         S3Location.parse(uri, f"--channel {name}=")
-        channels.append(_channel(name, uri))
+        channels.append(_channel(name, uri, sharded=name in job.sharded_channels))
     output = S3Location.parse(job.output, "--output")
     request: dict[str, Any] = {
         "TrainingJobName": job.job_name,
@@ -188,18 +255,58 @@ def build_request(job: SageMakerJob) -> dict[str, Any]:
     return request
 
 
-def create_or_attach(client: Any, request: dict[str, Any]) -> tuple[str, bool]:
-    """Create the job; on ResourceInUse attach to the existing one. Returns (job ARN, attached)."""
-    name = request["TrainingJobName"]
+def _existing(client: Any, name: str) -> tuple[dict[str, Any], str]:
+    """The job called ``name`` and its fingerprint tag (empty when it has none)."""
     try:
-        return client.create_training_job(**request)["TrainingJobArn"], False
-    except Exception as exc:
-        if aws.error_code(exc) != "ResourceInUse":
-            aws.raise_translated(exc, f"--job-name {name}: CreateTrainingJob")
-    log.info(
-        "a training job named %s already exists (a re-run): attaching to it instead of starting another", name
-    )
-    try:
-        return client.describe_training_job(TrainingJobName=name)["TrainingJobArn"], True
+        description = client.describe_training_job(TrainingJobName=name)
+        tags = client.list_tags(ResourceArn=description["TrainingJobArn"]).get("Tags", [])
     except Exception as exc:
         aws.raise_translated(exc, f"--job-name {name}: DescribeTrainingJob")
+    return description, next((tag["Value"] for tag in tags if tag.get("Key") == FINGERPRINT_TAG), "")
+
+
+def request_fingerprint(job: SageMakerJob) -> str:
+    """The fingerprint of ``job``'s request: the same for a re-run of the same step, whatever the name."""
+    request = build_request(replace(job, job_name="mlci-fingerprint"))
+    request.pop("TrainingJobName")
+    request["HyperParameters"].pop("sagemaker_job_name", None)
+    if not job.checkpoint_s3_uri:
+        request.pop("CheckpointConfig", None)  # derived from the name
+    return fingerprint(request)
+
+
+def create_or_attach(client: Any, job: SageMakerJob) -> tuple[str, bool, list[str]]:
+    """Create the job, or attach to the one of its name that has the same fingerprint and is InProgress or
+    Completed. Returns (job ARN, attached, notes); ``job.job_name`` is the name finally used."""
+    mark = request_fingerprint(job)
+    notes: list[str] = []
+    first = job.job_name
+    for attempt in range(1, _MAX_NAME_ATTEMPTS + 1):
+        if attempt > 1:
+            job.job_name = suffixed(first, attempt)
+        request = build_request(job)
+        request["Tags"].append({"Key": FINGERPRINT_TAG, "Value": mark})
+        name = job.job_name
+        try:
+            return client.create_training_job(**request)["TrainingJobArn"], False, notes
+        except Exception as exc:
+            if aws.error_code(exc) != "ResourceInUse":
+                aws.raise_translated(exc, f"--job-name {name}: CreateTrainingJob")
+        description, theirs = _existing(client, name)
+        status = description.get("TrainingJobStatus", "")
+        if theirs == mark and status in ATTACHABLE:
+            log.info(
+                "a training job named %s with this request is %s (a re-run): attaching to it", name, status
+            )
+            notes.append(
+                f"a job named {name} with the same request already existed ({status}, a re-run): followed it "
+                "instead of starting another"
+            )
+            return description["TrainingJobArn"], True, notes
+        why = "another request" if theirs != mark else f"the same request, {status}"
+        notes.append(f"a job named {name} already exists ({why}): started a new one instead of attaching")
+    raise UserError(
+        f"--job-name {first}: {_MAX_NAME_ATTEMPTS} jobs of this name and its suffixes exist already; pass "
+        "another "
+        "--job-name or --job-key."
+    )
