@@ -124,7 +124,7 @@ def test_text_table_aligns_columns() -> None:
     )
 
 
-def test_a_secret_in_a_summary_cell_is_redacted_before_markdown_escaping(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_summary_cell_is_redacted_before_markdown_escaping(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", "ghs_SENTINEL_token_123456")
     table = gha.md_table(["reason"], [["token ghs_SENTINEL_token_123456 leaked"]])
     assert "SENTINEL" not in gha.redact(table)  # the escaped form (ghs\_SENTINEL\_...) would slip past redact

@@ -258,7 +258,7 @@ class Markdown(str):
 def md_escape(text: object) -> str:
     """Make ``text`` literal inside a Markdown line or table cell (a line break becomes ``<br>``).
 
-    Secrets are redacted first: once escaped (``ghs\\_abc``) a secret would no longer be found by :func:`redact`.
+    Secrets are redacted first: once escaped (``ghs\\_abc``) a secret would slip past :func:`redact`.
     """
     if isinstance(text, Markdown):
         return text

@@ -109,7 +109,8 @@ def test_deltas_show_the_reported_intervals(github: GitHubApi, tmp_path: Path) -
     path.write_text(json.dumps(report))
     assert _comment("--validation-report", str(path), "--no-post", "--markdown", str(tmp_path / "c.md")) == 0
     body = (tmp_path / "c.md").read_text()
-    assert "| True f1-score | 0.8000 \\[0.700, 0.880\\] | 0.9000 | -0.1000 |" in body  # rendered: [0.700, 0.880]
+    # escaped brackets: GitHub renders the cell as "0.8000 [0.700, 0.880]"
+    assert "| True f1-score | 0.8000 \\[0.700, 0.880\\] | 0.9000 | -0.1000 |" in body
     assert "- True f1-score fell 0.1 below" in body
     assert github.requests == []  # --no-post
 
