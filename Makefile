@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 export PYTHONPATH := $(CURDIR)/scripts
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n auto
 
 TOOLS := .tools/node_modules/.package-lock.json
 

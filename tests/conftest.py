@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from mlci import gha
 from mlci_testing import ActionsStep
 
 # Variables that would change what mlci does if the developer's shell happens to set them.
@@ -37,7 +36,6 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest
     for name in _LEAKY_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
-    gha._masked.clear()
 
 
 @pytest.fixture

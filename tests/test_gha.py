@@ -86,20 +86,6 @@ def test_secrets_never_leave_through_any_channel(
         assert "***" in channel
 
 
-def test_mask_registers_the_value_with_the_runner(
-    actions: ActionsStep, capsys: pytest.CaptureFixture[str]
-) -> None:
-    gha.mask("s3cr3t-value")
-    gha.info("value is s3cr3t-value")
-    assert capsys.readouterr().out == "::add-mask::s3cr3t-value\nvalue is ***\n"
-
-
-def test_mask_is_silent_outside_actions_but_still_redacts(capsys: pytest.CaptureFixture[str]) -> None:
-    gha.mask("s3cr3t-value")
-    gha.info("value is s3cr3t-value")
-    assert capsys.readouterr().out == "value is ***\n"
-
-
 def test_group_folds_the_log_in_actions(actions: ActionsStep, capsys: pytest.CaptureFixture[str]) -> None:
     with gha.group("black --diff"):
         print("inside")

@@ -95,7 +95,7 @@ def _error_report(message: str, code: int) -> None:
     path = os.environ.get("MLCI_ERROR_REPORT")
     if not path:
         return
-    from mlci.report import write_json
+    from mlci.files import write_json
 
     try:
         write_json(path, {"ok": False, "passed": False, "error": message, "exit_code": code})

@@ -11,7 +11,6 @@ from __future__ import annotations
 class _MlciError(Exception):
     """An error with a one-sentence message and the short heading GitHub shows above it."""
 
-    exit_code: int
     default_title: str
 
     def __init__(self, message: str, *, title: str | None = None) -> None:
@@ -24,12 +23,11 @@ class _MlciError(Exception):
 
 
 class UserError(_MlciError):
-    """Bad input, configuration or environment: exit code 2.
+    """Bad input, configuration or environment: exit code 2 (``mlci.cli`` maps it).
 
     The message is one sentence naming what was wrong and how to fix it.
     """
 
-    exit_code = 2
     default_title = "mlci: bad input"
 
 
@@ -39,5 +37,4 @@ class CheckFailure(_MlciError):
     Commands usually report failures through their result object; this is for the ones that must stop at once.
     """
 
-    exit_code = 1
     default_title = "mlci: check failed"

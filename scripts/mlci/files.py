@@ -1,13 +1,14 @@
-"""Files written whole or not at all.
+"""Files written whole or not at all: JSON reports, cache entries, locally synced files.
 
 A file is written to a temporary file beside its destination and moved into place with ``os.replace``, so a
-reader never sees half of it and a crash never leaves one that looks complete. Reports, cache entries and
-locally synced files all go through :func:`atomic_write`.
+reader never sees half of it and a crash never leaves one that looks complete (:func:`atomic_write`); a JSON
+report goes the same way, its secrets redacted (:func:`write_json`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -33,3 +34,21 @@ def atomic_write(
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def write_json(path: str | os.PathLike[str], data: Any) -> Path:
+    """Write ``data`` as indented JSON to ``path`` atomically (secrets redacted); return the path."""
+    from mlci.errors import UserError
+    from mlci.gha import redact
+
+    target = Path(path)
+    text = redact(json.dumps(data, indent=2, sort_keys=False, default=str)) + "\n"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(target) as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise UserError(
+            f"--report {path}: cannot write the report ({exc.strerror or exc}); choose a writable path."
+        ) from exc
+    return target

@@ -1,12 +1,12 @@
 """GitHub Actions I/O: the one place that writes workflow commands, outputs and the step summary.
 
 Inside Actions (``GITHUB_ACTIONS=true``) results become workflow commands (``::error file=...::``,
-``::group::``, ``::add-mask::``), step outputs (``$GITHUB_OUTPUT``) and Markdown in ``$GITHUB_STEP_SUMMARY``.
+``::group::``), step outputs (``$GITHUB_OUTPUT``) and Markdown in ``$GITHUB_STEP_SUMMARY``.
 Outside Actions the same results print as plain text (``path:line:col: error: ...``), so the CLI reads well on
 a laptop; outputs and summary are still written when their files are named in the environment (``act`` does).
 
 Every line this module prints passes through :func:`redact`, which replaces the value of every known secret
-environment variable (and every value given to :func:`mask`) with ``***`` and drops the ``user:password@``
+environment variable with ``***`` and drops the ``user:password@``
 part of every URL (:func:`public_url`).
 
 Reference: https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions
@@ -38,7 +38,6 @@ SECRET_ENV_VARS = (
     "ACTIONS_RUNTIME_TOKEN",
 )
 _MIN_SECRET_LENGTH = 4  # masking "a" would garble every line
-_masked: set[str] = set()
 
 Level = Literal["error", "warning", "notice"]
 
@@ -52,7 +51,7 @@ def in_actions() -> bool:
 
 
 def _secret_values() -> list[str]:
-    values = {os.environ.get(name, "") for name in SECRET_ENV_VARS} | _masked
+    values = {os.environ.get(name, "") for name in SECRET_ENV_VARS}
     # Longest first, so a secret that contains another is replaced whole.
     return sorted((v for v in values if len(v) >= _MIN_SECRET_LENGTH), key=len, reverse=True)
 
@@ -74,21 +73,6 @@ def redact(text: str) -> str:
     for value in _secret_values():
         text = text.replace(value, "***")
     return public_url(text)
-
-
-def mask(value: str) -> None:
-    """Register a secret found at run time: GitHub hides it from the log and :func:`redact` removes it.
-
-    Secrets that arrive in the environment are not echoed with ``::add-mask::`` (the runner already masks
-    ``secrets.*``, and outside GitHub the echo itself would print them): :func:`redact` covers them.
-    """
-    if len(value) < _MIN_SECRET_LENGTH:
-        return
-    _masked.add(value)
-    if in_actions():
-        for line in value.splitlines():
-            if line:
-                print(f"::add-mask::{line}", flush=True)
 
 
 # --------------------------------------------------------------------------------------------- escaping

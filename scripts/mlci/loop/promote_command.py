@@ -60,9 +60,9 @@ def _validated(path: str) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> bool:
     import os
 
+    from mlci.files import write_json
     from mlci.gha import public_url
     from mlci.github import merged_pull_request
-    from mlci.report import write_json
     from mlci.validation.sources.mlflow import _client_settings, resolve_tracking_uri
 
     report = _validated(args.validation_report)

@@ -155,9 +155,9 @@ def render(report: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> bool:
+    from mlci.files import write_json
     from mlci.github import detect
     from mlci.loop.register import register
-    from mlci.report import write_json
     from mlci.training.launchers.mappings import load_mapping
 
     training = _training_report(args.training_report)

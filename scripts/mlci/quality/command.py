@@ -357,7 +357,7 @@ def render(quality: QualityResult, args: argparse.Namespace) -> None:
         "findings": quality.finding_count,
     }
     if not quality.errors:  # exit 2 leaves no report that could pass for a verdict
-        from mlci.report import write_json
+        from mlci.files import write_json
 
         if args.report:
             outputs["report-path"] = str(write_json(args.report, report_data(quality, base)))

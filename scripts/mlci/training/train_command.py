@@ -222,7 +222,7 @@ def cancel_on_signals() -> Iterator[threading.Event]:
 def _record_launch(path: str | None, record: dict[str, str]) -> None:
     gha.set_output("job-name", record.get("job-name", ""))  # known early, for a step that runs after a kill
     if path:
-        from mlci.report import write_json
+        from mlci.files import write_json
 
         write_json(path, record)
 
@@ -257,7 +257,7 @@ def render(result: TrainResult) -> None:
 
 def run(args: argparse.Namespace) -> bool:
     """Train with the chosen launcher, then render the result; a cancelled run ends as an interrupt (130)."""
-    from mlci.report import write_json
+    from mlci.files import write_json
 
     if args.register and args.launcher != "local":
         raise UserError(

@@ -214,7 +214,7 @@ def _options(args: argparse.Namespace) -> Options:
 
 def run(args: argparse.Namespace) -> bool:
     """Validate; True when every check passed."""
-    from mlci.report import write_json
+    from mlci.files import write_json
     from mlci.validation import render
     from mlci.validation.runner import validate
 

@@ -73,7 +73,7 @@ def _render_plan(result: SyncResult) -> None:
 
 def run(args: argparse.Namespace) -> bool:
     """Sync, then print the summary table, failures, outputs, step summary and report."""
-    from mlci.report import write_json
+    from mlci.files import write_json
     from mlci.training.sync.core import SyncOptions, sync
 
     if not args.src or not args.dest:
