@@ -115,14 +115,10 @@ def _tags(registration: Registration) -> dict[str, str]:
 
 def _translate(exc: Exception, registration: Registration, server: str) -> UserError:
     from mlci.gha import public_url
-    from mlci.validation.sources.mlflow import _is_connection_error
+    from mlci.validation.sources.mlflow import _is_connection_error, unreachable
 
     if _is_connection_error(exc):
-        return UserError(
-            f"--mlflow-tracking-uri {public_url(server)}: cannot reach the MLflow tracking server; check "
-            "MLFLOW_TRACKING_URI and that the server is up.",
-            title=_TITLE,
-        )
+        return unreachable(f"registering {registration.name}@{registration.alias}", server, _TITLE)
     code = getattr(exc, "error_code", "")
     first = (str(exc).splitlines() or [type(exc).__name__])[0]
     hint = (

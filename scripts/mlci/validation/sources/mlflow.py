@@ -87,14 +87,19 @@ def _is_connection_error(exc: BaseException) -> bool:
     return _CONNECTION_TEXT.search(str(exc)) is not None
 
 
+def unreachable(where: str, server: str, title: str = _TITLE) -> UserError:
+    """The one line for a tracking server that does not answer (validate and register say it alike)."""
+    return UserError(
+        f"{where}: cannot reach the MLflow tracking server at {public_url(server)}; check "
+        "MLFLOW_TRACKING_URI (or --mlflow-tracking-uri) and that the server is up.",
+        title=title,
+    )
+
+
 def _translate(exc: Exception, uri: MlflowUri, flag: str, server: str) -> UserError:
     where = f"{flag} {uri.text}"
     if _is_connection_error(exc):
-        return UserError(
-            f"{where}: cannot reach the MLflow tracking server at {public_url(server)}; check "
-            "MLFLOW_TRACKING_URI (or --mlflow-tracking-uri) and that the server is up.",
-            title=_TITLE,
-        )
+        return unreachable(where, server)
     code = getattr(exc, "error_code", "")
     lines = [line.strip() for line in str(exc).splitlines() if line.strip() and not line.startswith("#####")]
     message = lines[0] if lines else type(exc).__name__
