@@ -30,10 +30,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "scripts"))
 
-from validation.hub_server import HubServer  # noqa: E402 - the test suite's local Hub
-from validation.seed_case import SEED_DATA, SEED_THRESHOLDS, make_seed_models  # noqa: E402
+from devtools.hub_server import HubServer  # noqa: E402 - the local Hub the tests use too
+from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, make_seed_models  # noqa: E402
 
 SEED_TEST = """\
 import joblib

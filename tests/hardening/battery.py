@@ -14,7 +14,7 @@ import pytest
 from hardening.outcome import Run, assert_refused, set_sentinels
 from mlci import cli
 from mlci_testing import ActionsStep
-from validation.seed_case import SEED_DATA, SEED_THRESHOLDS
+from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS
 
 Argv = list[str]
 

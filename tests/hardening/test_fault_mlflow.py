@@ -19,7 +19,7 @@ from mlci_testing import ActionsStep
 from training.fault_proxy import FaultProxy
 from validation.conftest import _log_models
 from validation.mlflow_server import MlflowServer
-from validation.seed_case import SEED_DATA, SEED_THRESHOLDS, SeedModels
+from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, SeedModels
 
 MODEL = "models:/wine@champion"
 ARTIFACTS = "/mlflow-artifacts/"  # every request after the registry lookup goes here

@@ -12,7 +12,7 @@ import pytest
 
 from validation.conftest import _log_models, seed_files, seed_models  # noqa: F401  (fixtures)
 from validation.mlflow_server import MlflowServer
-from validation.seed_case import Mlflow, SeedModels
+from devtools.seed_case import Mlflow, SeedModels
 
 
 @pytest.fixture(scope="session")

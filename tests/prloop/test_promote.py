@@ -13,7 +13,7 @@ import pytest
 from mlci import cli
 from mlci_testing import ActionsStep
 from validation.github_api import GitHubApi
-from validation.seed_case import SEED_DATA, SEED_THRESHOLDS, Mlflow
+from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, Mlflow
 
 TOKEN = "ghs_sentinel_token_0123456789"
 MERGE_SHA = "cafe" * 10

@@ -14,7 +14,7 @@ import pytest
 
 from mlci import cli
 from mlci_testing import ActionsStep
-from validation.seed_case import SEED_DATA, SEED_THRESHOLDS, Mlflow
+from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, Mlflow
 
 PROVENANCE = ["--repository", "acme/wine", "--pr-number", "5", "--sha", "0123abcd" * 5]
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import setup_env
-from validation.seed_case import Hub
+from devtools.seed_case import Hub
 
 
 def cache_key(tmp_path: Path, *models: str) -> tuple[dict[str, str], str]:

@@ -10,8 +10,8 @@ import pytest
 
 from mlci import cli
 from mlci_testing import ActionsStep
-from validation.hub_server import HubServer
-from validation.seed_case import SEED_DATA, SEED_THRESHOLDS, Hub, SeedModels
+from devtools.hub_server import HubServer
+from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, Hub, SeedModels
 
 
 def _validate(model: str, *extra: str, thresholds: str = SEED_THRESHOLDS) -> int:

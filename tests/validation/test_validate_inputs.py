@@ -13,7 +13,7 @@ from mlci.validation.statistics import IntervalSpec
 from mlci.validation.thresholds import Gate, Threshold
 from mlci.validation.uri import HfUri, LocalUri, MlflowUri, parse_model_uri
 from mlci_testing import run_python
-from validation.seed_case import SEED_DATA, SEED_THRESHOLDS
+from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS
 
 
 @pytest.mark.parametrize(

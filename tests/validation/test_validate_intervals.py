@@ -10,7 +10,7 @@ import pytest
 
 from mlci import cli
 from mlci_testing import ActionsStep
-from validation.seed_case import SEED_DATA, SEED_THRESHOLDS, seed_split
+from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, seed_split
 
 RESAMPLES = 2000
 

@@ -9,7 +9,7 @@ import pytest
 
 from mlci import cli
 from mlci_testing import ActionsStep
-from validation.seed_case import SEED_DATA, SEED_THRESHOLDS, Mlflow
+from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, Mlflow
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from mlci import cli
-from validation.seed_case import SEED_DATA, SEED_THRESHOLDS, SeedModels
+from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, SeedModels
 
 
 def _validate(model: Path, *extra: str, thresholds: str = SEED_THRESHOLDS) -> int:

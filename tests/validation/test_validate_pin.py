@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from mlci import cli
-from validation.seed_case import SEED_DATA, SEED_THRESHOLDS, SeedModels
+from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, SeedModels
 from validation.test_validate_mlflow_models import _save, _sha256, _wrapper
 from validation.test_validate_mlflow_models import shell_tree_sha256 as _shell_tree_sha256
 

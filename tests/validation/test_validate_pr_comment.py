@@ -10,7 +10,7 @@ import pytest
 from mlci import cli
 from mlci_testing import ActionsStep
 from validation.github_api import GitHubApi, pull_request_run
-from validation.seed_case import SEED_DATA, SEED_THRESHOLDS
+from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS
 
 TOKEN = "ghs_sentinel_token_0123456789"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mlci import cli
-from validation.seed_case import SEED_DATA, SEED_THRESHOLDS
+from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS
 
 pytestmark = pytest.mark.slow
 

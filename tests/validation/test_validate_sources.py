@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from mlci import cli
-from validation.seed_case import Hub, Mlflow
+from devtools.seed_case import Hub, Mlflow
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from mlci import cli
-from validation.seed_case import SEED_THRESHOLDS, seed_split
+from devtools.seed_case import SEED_THRESHOLDS, seed_split
 
 
 def _dump(model: Any, path: Path) -> Path:
@@ -179,7 +179,7 @@ def test_named_model_with_missing_columns_is_bad_input(
 def test_random_state_alone_takes_sklearns_default_test_size(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from validation.seed_case import make_seed_models
+    from devtools.seed_case import make_seed_models
 
     model = str(_dump(make_seed_models(n_estimators=10).good, tmp_path / "m.joblib"))
     report = tmp_path / "report.json"

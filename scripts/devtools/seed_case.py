@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from validation.hub_server import HubServer
+    from devtools.hub_server import HubServer
 
 SEED_THRESHOLDS = """\
 False: {f1-score: "> 0.95", precision: "> 0.9"}

@@ -1,6 +1,6 @@
 """A tiny Hugging Face Hub on 127.0.0.1: the endpoints ``hf_hub_download`` uses, nothing more.
 
-Shared by the tests (tests/validation/conftest.py) and the benchmarks (bench/bench_validate_*.py). The header
+Shared by the tests (tests/validation/conftest.py) and the benchmarks (bench/bench_validate_seed.py). The header
 contract follows huggingface_hub's ``file_download.py`` (``get_hf_file_metadata``) and ``utils/_http.py``
 (``hf_raise_for_status``):
 
@@ -172,8 +172,7 @@ class HubServer:
     @property
     def endpoint(self) -> str:
         assert self._server is not None, "the server is not running"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._server.server_port}"  # start() binds 127.0.0.1
 
     def start(self) -> HubServer:
         self._server = _Server(("127.0.0.1", 0))
