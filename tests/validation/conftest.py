@@ -110,6 +110,22 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory, seed_models: SeedMod
         yield _log_models(server.uri, seed_models)
 
 
+#: the authenticating server's admin, whom the tests act as (MLflow wants 12 characters or more)
+MLFLOW_USER = ("mlci-ci", "correct-horse-battery-42")
+
+
+@pytest.fixture(scope="session")
+def mlflow_auth_server(tmp_path_factory: pytest.TempPathFactory, seed_models: SeedModels) -> Iterator[Mlflow]:
+    """MLflow's authenticating server (``--app-name basic-auth``, sqlite), the wine models logged as its
+    admin; every request needs MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD."""
+    with MlflowServer(tmp_path_factory.mktemp("mlflow-auth"), auth=MLFLOW_USER) as server:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("MLFLOW_TRACKING_USERNAME", MLFLOW_USER[0])
+            patch.setenv("MLFLOW_TRACKING_PASSWORD", MLFLOW_USER[1])
+            logged = _log_models(server.uri, seed_models)
+        yield logged
+
+
 @pytest.fixture
 def mlflow_env(mlflow_server: Mlflow, monkeypatch: pytest.MonkeyPatch) -> Mlflow:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_server.uri)

@@ -1,4 +1,9 @@
-"""A real `mlflow server` on 127.0.0.1 for tests: sqlite backend, proxied artifacts, its own process group."""
+"""A real `mlflow server` on 127.0.0.1 for tests: sqlite backend, proxied artifacts, its own process group.
+
+``MlflowServer(root, auth=(user, password))`` runs MLflow's own authenticating app (``--app-name
+basic-auth``) with its user store in ``root`` too: ``basic_auth.ini`` through MLFLOW_AUTH_CONFIG_PATH, that
+user as the admin, every other request refused with 401 unless it carries a valid user's password.
+"""
 
 from __future__ import annotations
 
@@ -18,9 +23,10 @@ class MlflowServer:
 
     # A server that fails exits (and is reported at once); the deadline only bounds a hung one. 120 s was
     # exceeded by a healthy start on 2 busy cores (pytest -n 4 beside a CPU hog).
-    def __init__(self, root: Path, timeout: float = 600) -> None:
+    def __init__(self, root: Path, timeout: float = 600, auth: tuple[str, str] | None = None) -> None:
         self.root = root
         self.timeout = timeout
+        self.auth = auth
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = int(sock.getsockname()[1])
@@ -36,6 +42,9 @@ class MlflowServer:
             "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
         ]  # fmt: skip
         env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}  # no background job workers
+        if self.auth:
+            command += ["--app-name", "basic-auth"]
+            env.update(self._auth_config(*self.auth))
         with self.log.open("wb") as out:
             self._process = subprocess.Popen(
                 command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
@@ -46,6 +55,20 @@ class MlflowServer:
             self.__exit__()
             raise
         return self
+
+    def _auth_config(self, user: str, password: str) -> dict[str, str]:
+        """basic_auth.ini as MLflow documents it (mlflow/server/auth/basic_auth.ini), in this server's root."""
+        config = self.root / "basic_auth.ini"
+        config.write_text(
+            "[mlflow]\n"
+            "default_permission = READ\n"
+            f"database_uri = sqlite:///{self.root / 'basic_auth.db'}\n"
+            f"admin_username = {user}\n"
+            f"admin_password = {password}\n"
+            "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n",
+            encoding="utf-8",
+        )
+        return {"MLFLOW_AUTH_CONFIG_PATH": str(config), "MLFLOW_FLASK_SERVER_SECRET_KEY": "mlci-tests"}
 
     def _wait_healthy(self, process: subprocess.Popen[bytes]) -> None:
         deadline = time.monotonic() + self.timeout
