@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from validation.conftest import _log_models, seed_files, seed_models  # noqa: F401  (fixtures)
+from validation.conftest import _log_models, mlflow_auth_server, seed_files, seed_models  # noqa: F401
 from validation.mlflow_server import MlflowServer
 from devtools.seed_case import Mlflow, SeedModels
 

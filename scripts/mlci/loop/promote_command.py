@@ -63,7 +63,12 @@ def run(args: argparse.Namespace) -> bool:
     from mlci.files import write_json
     from mlci.gha import public_url
     from mlci.github import merged_pull_request
-    from mlci.validation.sources.mlflow import _client_settings, resolve_tracking_uri
+    from mlci.validation.sources.mlflow import (
+        CREDENTIALS_HINT,
+        _client_settings,
+        refused_credentials,
+        resolve_tracking_uri,
+    )
 
     report = _validated(args.validation_report)
     number = args.pr_number or merged_pull_request(os.environ.get("GITHUB_SHA", ""))
@@ -103,9 +108,10 @@ def run(args: argparse.Namespace) -> bool:
                 before = None
             client.set_registered_model_alias(args.name, args.to_alias, version)
         except MlflowException as exc:
-            first = public_url((str(exc).splitlines() or [""])[0])
+            first = public_url((str(exc).splitlines() or [""])[0]).rstrip(".")
+            hint = f"; {CREDENTIALS_HINT}" if refused_credentials(exc) else ""
             raise UserError(
-                f"promoting models:/{args.name}@{source_alias} on {public_url(server)}: {first}."
+                f"promoting models:/{args.name}@{source_alias} on {public_url(server)}: {first}{hint}."
             ) from None
     result = {"name": args.name, "alias": args.to_alias, "version": version, "previous_version": before,
               "pull_request": str(number)}  # fmt: skip

@@ -115,17 +115,17 @@ def _tags(registration: Registration) -> dict[str, str]:
 
 def _translate(exc: Exception, registration: Registration, server: str) -> UserError:
     from mlci.gha import public_url
-    from mlci.validation.sources.mlflow import _is_connection_error, unreachable
+    from mlci.validation.sources.mlflow import (
+        CREDENTIALS_HINT,
+        _is_connection_error,
+        refused_credentials,
+        unreachable,
+    )
 
     if _is_connection_error(exc):
         return unreachable(f"registering {registration.name}@{registration.alias}", server, _TITLE)
-    code = getattr(exc, "error_code", "")
     first = (str(exc).splitlines() or [type(exc).__name__])[0]
-    hint = (
-        "set MLFLOW_TRACKING_TOKEN (or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD)"
-        if code in ("PERMISSION_DENIED", "UNAUTHENTICATED") or "401" in first or "403" in first
-        else "check the server and the model name"
-    )
+    hint = CREDENTIALS_HINT if refused_credentials(exc) else "check the server and the model name"
     return UserError(
         f"registering {registration.name}@{registration.alias} on {public_url(server)}: "
         f"{public_url(first)}; {hint}.",

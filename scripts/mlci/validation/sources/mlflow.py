@@ -96,6 +96,17 @@ def unreachable(where: str, server: str, title: str = _TITLE) -> UserError:
     )
 
 
+CREDENTIALS_HINT = "set MLFLOW_TRACKING_TOKEN (or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD)"
+
+
+def refused_credentials(exc: BaseException) -> bool:
+    """The server refused who the client is: HTTP 401/403, or MLflow's error code for it."""
+    first = (str(exc).splitlines() or [""])[0]
+    return getattr(exc, "error_code", "") in ("PERMISSION_DENIED", "UNAUTHENTICATED") or bool(
+        re.search(r"\b(401|403)\b", first)
+    )
+
+
 def _translate(exc: Exception, uri: MlflowUri, flag: str, server: str) -> UserError:
     where = f"{flag} {uri.text}"
     if _is_connection_error(exc):
@@ -125,8 +136,8 @@ def _translate(exc: Exception, uri: MlflowUri, flag: str, server: str) -> UserEr
         hint = f"check the model name and {what} in the registry at {public_url(server)}"
     elif code == "RESOURCE_DOES_NOT_EXIST":
         hint = f"check the run id and the artifact path on {public_url(server)}"
-    elif code in ("PERMISSION_DENIED", "UNAUTHENTICATED"):
-        hint = "set MLFLOW_TRACKING_TOKEN (or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD)"
+    elif refused_credentials(exc):
+        hint = CREDENTIALS_HINT
     else:
         hint = f"check the URI and the server at {public_url(server)}"
     return UserError(f"{where}: {message}; {hint}.", title=_TITLE)
