@@ -8,12 +8,16 @@ a training container's code directory holds exactly SRC.
 Uploads go through s3transfer's TransferManager (what ``aws s3 sync`` uses): parallel, multipart from
 :data:`mlci.training.sync.hashing.DEFAULT_PART_SIZE` up with that same fixed part size (so multipart ETags
 and composite checksums can be recomputed locally), retried by botocore's standard retry mode, and with
-``ChecksumAlgorithm=SHA256``: botocore computes the SHA-256 as it sends, S3 verifies it and keeps it with the
-object (see :mod:`mlci.training.sync.plan` for how it is compared).
+S3's SHA-256 checksum, which S3 verifies and keeps with the object (see :mod:`mlci.training.sync.plan` for
+how it is compared). A single-part upload sends the SHA-256 the sync already computed (``ChecksumSHA256``
+beside ``ChecksumAlgorithm=SHA256``):
+the file is not hashed a second time, and S3 refuses the upload (BadDigest) if the bytes sent are not the
+ones the plan hashed. A multipart upload sends ``ChecksumAlgorithm=SHA256`` and botocore hashes each part.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -137,7 +141,7 @@ class S3Destination:
                         item.entry.path,
                         self.location.bucket,
                         self.location.key(item.entry.relpath),
-                        extra_args={"ChecksumAlgorithm": _CHECKSUM},
+                        extra_args=self._checksum_args(item.entry.digest),
                         subscribers=[_Counter()],
                     ),
                 )
@@ -152,6 +156,13 @@ class S3Destination:
                     report.done.append(entry.relpath)
                     report.bytes += entry.size
         return report
+
+    def _checksum_args(self, digest: Digest) -> dict[str, str]:
+        """S3's SHA-256 for an upload: the one already computed below the multipart threshold, else per part."""
+        if digest.multipart_etag is None and digest.size < self.part_size:
+            sha256 = base64.b64encode(bytes.fromhex(digest.sha256)).decode("ascii")
+            return {"ChecksumAlgorithm": _CHECKSUM, "ChecksumSHA256": sha256}  # given: botocore skips its own
+        return {"ChecksumAlgorithm": _CHECKSUM}
 
     def delete(self, entries: Sequence[RemoteEntry], progress: Progress) -> TransferReport:
         """DeleteObjects in batches of 1,000 keys."""
