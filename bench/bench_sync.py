@@ -10,7 +10,7 @@ Goals: cold ratio <= 1.0; re-sync uploads 0 bytes with ratio <= 0.5; 0 extra byt
     .venv/bin/python bench/bench_sync.py            # ~800 small files + 4 x 1 MiB, then 5,000 files
     .venv/bin/python bench/bench_sync.py --quick    # the small tree only
 
-Needs requirements/bench.txt (awscli) in the same environment.
+Needs awscli in the same environment: `make bench` installs requirements/bench.lock (hashed) first.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The seed was a pytest file: download a RandomForestClassifier (joblib) trained on wine one-vs-rest (y == 2),
 split with train_test_split(test_size=0.25, random_state=42), assert classification_report's numbers. Here
-both sides fetch the same model from the same local Hugging Face Hub (the test suite's fixture server, via
+both sides fetch the same model from the same local Hugging Face Hub (scripts/devtools/hub_server.py, via
 HF_ENDPOINT) and assert the same four thresholds:
 
 - seed: `python -m pytest seed_test.py` (hf_hub_download, joblib.load, classification_report);

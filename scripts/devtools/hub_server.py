@@ -1,6 +1,6 @@
 """A tiny Hugging Face Hub on 127.0.0.1: the endpoints ``hf_hub_download`` uses, nothing more.
 
-Shared by the tests (tests/validation/conftest.py) and the benchmarks (bench/bench_validate_seed.py). The header
+Shared by the tests (tests/validation/conftest.py) and bench/bench_validate_seed.py. The header
 contract follows huggingface_hub's ``file_download.py`` (``get_hf_file_metadata``) and ``utils/_http.py``
 (``hf_raise_for_status``):
 

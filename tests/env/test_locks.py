@@ -165,7 +165,9 @@ def test_a_machine_without_uv_gets_the_locked_uv_from_pip(tmp_path: Path) -> Non
         ["make", "--no-print-directory", f"VENV={venv}", f"{venv}/bin/uv"],
         cwd=REPO, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
-    if result.returncode and re.search(r"Could not find a version|NewConnectionError|No matching", result.stderr):
+    if result.returncode and re.search(
+        r"Could not find a version|NewConnectionError|No matching", result.stderr
+    ):
         pytest.skip(f"the package index is out of reach: {result.stderr.strip().splitlines()[-1]}")
     assert result.returncode == 0, result.stderr
     version = subprocess.run([str(venv / "bin" / "uv"), "--version"], capture_output=True, text=True).stdout

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS
 from hardening.outcome import Run, assert_refused, set_sentinels
 from mlci import cli
 from mlci_testing import ActionsStep
-from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS
 
 Argv = list[str]
 

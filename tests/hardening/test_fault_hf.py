@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, Hub, SeedModels
 from hardening.cutting_proxy import CUT, CuttingProxy, on_nth
 from hardening.outcome import Run, assert_refused
 from mlci import cli
 from mlci_testing import ActionsStep
 from training.fault_proxy import Policy
-from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, Hub, SeedModels
 
 RESOLVE = "/resolve/"  # the file's metadata (HEAD) and download (GET)
 #: scenario -> (what the proxy does, how the online run ends: 0 recovered, 2 refused)

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, SeedModels
 from hardening.outcome import Run, assert_refused, set_sentinels
 from mlci import cli
 from mlci_testing import ActionsStep
 from training.fault_proxy import FaultProxy
 from validation.conftest import _log_models
 from validation.mlflow_server import MlflowServer
-from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, SeedModels
 
 MODEL = "models:/wine@champion"
 ARTIFACTS = "/mlflow-artifacts/"  # every request after the registry lookup goes here

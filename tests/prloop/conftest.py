@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from devtools.seed_case import Mlflow, SeedModels
 from validation.conftest import _log_models, mlflow_auth_server, seed_files, seed_models  # noqa: F401
 from validation.mlflow_server import MlflowServer
-from devtools.seed_case import Mlflow, SeedModels
 
 
 @pytest.fixture(scope="session")

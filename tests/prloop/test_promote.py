@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, Mlflow
 from mlci import cli
 from mlci_testing import ActionsStep
 from validation.github_api import GitHubApi
-from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, Mlflow
 
 TOKEN = "ghs_sentinel_token_0123456789"
 MERGE_SHA = "cafe" * 10

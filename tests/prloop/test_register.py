@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, Mlflow
 from mlci import cli
 from mlci_testing import ActionsStep
-from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, Mlflow
 
 PROVENANCE = ["--repository", "acme/wine", "--pr-number", "5", "--sha", "0123abcd" * 5]
 

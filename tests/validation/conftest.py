@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from training.conftest import aws_env, bucket, moto_endpoint, s3
 from devtools.hub_server import HubServer
-from validation.mlflow_server import MlflowServer
 from devtools.seed_case import Hub, Mlflow, SeedModels, make_seed_models
+from training.conftest import aws_env, bucket, moto_endpoint, s3
+from validation.mlflow_server import MlflowServer
 
 __all__ = ["aws_env", "bucket", "moto_endpoint", "s3"]  # moto for s3:// data, from tests/training
 

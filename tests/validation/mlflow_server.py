@@ -57,7 +57,7 @@ class MlflowServer:
         return self
 
     def _auth_config(self, user: str, password: str) -> dict[str, str]:
-        """basic_auth.ini as MLflow documents it (mlflow/server/auth/basic_auth.ini), in this server's root."""
+        """basic_auth.ini as MLflow documents it (mlflow/server/auth/basic_auth.ini), in the server's root."""
         config = self.root / "basic_auth.ini"
         config.write_text(
             "[mlflow]\n"

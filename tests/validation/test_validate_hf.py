@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from mlci import cli
-from mlci_testing import ActionsStep
 from devtools.hub_server import HubServer
 from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, Hub, SeedModels
+from mlci import cli
+from mlci_testing import ActionsStep
 
 
 def _validate(model: str, *extra: str, thresholds: str = SEED_THRESHOLDS) -> int:

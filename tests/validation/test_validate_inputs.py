@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS
 from mlci import cli
 from mlci.validation.baseline import check_regressions, compare, compared_metrics
 from mlci.validation.statistics import IntervalSpec
 from mlci.validation.thresholds import Gate, Threshold
 from mlci.validation.uri import HfUri, LocalUri, MlflowUri, parse_model_uri
 from mlci_testing import run_python
-from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS
 
 
 @pytest.mark.parametrize(

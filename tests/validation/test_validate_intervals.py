@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, seed_split
 from mlci import cli
 from mlci_testing import ActionsStep
-from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, seed_split
 
 RESAMPLES = 2000
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, Mlflow
 from mlci import cli
 from mlci_testing import ActionsStep
-from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, Mlflow
 
 pytestmark = pytest.mark.slow
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from mlci import cli
 from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, SeedModels
+from mlci import cli
 
 
 def _validate(model: Path, *extra: str, thresholds: str = SEED_THRESHOLDS) -> int:

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from mlci import cli
 from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, SeedModels
+from mlci import cli
 from validation.test_validate_mlflow_models import _save, _sha256, _wrapper
 from validation.test_validate_mlflow_models import shell_tree_sha256 as _shell_tree_sha256
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS
 from mlci import cli
 from mlci_testing import ActionsStep
 from validation.github_api import GitHubApi, pull_request_run
-from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS
 
 TOKEN = "ghs_sentinel_token_0123456789"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from mlci import cli
 from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS
+from mlci import cli
 
 pytestmark = pytest.mark.slow
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, SeedModels, seed_split
 from mlci import cli
 from mlci_testing import ActionsStep
-from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, SeedModels, seed_split
 
 
 def _sha256(path: Path) -> str:

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from mlci import cli
 from devtools.seed_case import Hub, Mlflow
+from mlci import cli
 
 
 @pytest.fixture(scope="module")

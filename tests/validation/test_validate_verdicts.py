@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from mlci import cli
 from devtools.seed_case import SEED_THRESHOLDS, seed_split
+from mlci import cli
 
 
 def _dump(model: Any, path: Path) -> Path:

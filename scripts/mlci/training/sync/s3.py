@@ -158,7 +158,7 @@ class S3Destination:
         return report
 
     def _checksum_args(self, digest: Digest) -> dict[str, str]:
-        """S3's SHA-256 for an upload: the one already computed below the multipart threshold, else per part."""
+        """S3's SHA-256 for an upload: the digest already made below the part size, else per part."""
         if digest.multipart_etag is None and digest.size < self.part_size:
             sha256 = base64.b64encode(bytes.fromhex(digest.sha256)).decode("ascii")
             return {"ChecksumAlgorithm": _CHECKSUM, "ChecksumSHA256": sha256}  # given: botocore skips its own
