@@ -22,7 +22,7 @@ help:
 	@echo "make fix     apply black and isort to this repository"
 	@echo "make bench   run the benchmarks in bench/"
 	@echo "make docs    rewrite the generated tables in docs/ from the action and workflow files"
-	@echo "make lock    rewrite the hashed locks requirements/*.lock from requirements/*.txt (UPGRADE=--upgrade)"
+	@echo "make lock    rewrite the hashed locks requirements/*.lock (dev.lock from requirements-dev.txt; UPGRADE=--upgrade)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
