@@ -171,7 +171,8 @@ class HubServer:
 
     @property
     def endpoint(self) -> str:
-        assert self._server is not None, "the server is not running"
+        if self._server is None:
+            raise RuntimeError("the Hub stand-in is not running: call start() first")
         return f"http://127.0.0.1:{self._server.server_port}"  # start() binds 127.0.0.1
 
     def start(self) -> HubServer:
