@@ -1,0 +1,115 @@
+"""Cases a new user hits that no issue listed: each a wrong, unsafe or confusing result, found by audit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlci import cli
+from validation.seed_case import SEED_DATA, SEED_THRESHOLDS, Mlflow
+
+
+def _one_line(capsys: pytest.CaptureFixture[str]) -> str:
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "Traceback" not in out, out
+    return out.strip()
+
+
+def _wine_csv(path: Path, sep: str = ",") -> Path:
+    from sklearn.datasets import load_wine
+
+    load_wine(as_frame=True).frame.to_csv(path, index=False, sep=sep)
+    return path
+
+
+def _array_model(path: Path) -> Path:
+    """A forest fitted on a numpy array (no feature names): it reads columns by position."""
+    import joblib
+    from sklearn.datasets import load_wine
+    from sklearn.ensemble import RandomForestClassifier
+
+    X, y = load_wine(return_X_y=True)
+    joblib.dump(RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y), path)
+    return path
+
+
+def _feature_names() -> list[str]:
+    from sklearn.datasets import load_wine
+
+    return list(load_wine().feature_names)
+
+
+# --------------------------------------------------------------------------------------------- MLflow
+
+
+@pytest.mark.slow
+def test_one_model_has_one_pin_whichever_uri_names_it(mlflow_env: Mlflow, tmp_path: Path) -> None:
+    """runs:/RUN/model and models:/wine/1 are the same logged model: the same tree hash pins both.
+
+    MLflow 3 resolves runs:/RUN/NAME to the run's logged model and writes a ``registered_model_meta`` file
+    into the download (model name and version: null): the tree hash of the very same model differed, so the
+    pin that ``mlci register`` and a models:/ validation print failed a runs:/ validation as "the model
+    changed".
+    """
+    report = tmp_path / "report.json"
+
+    def pin(uri: str, *extra: str) -> tuple[int, Any]:
+        argv = ["validate", "--model", uri, *SEED_DATA, "--thresholds", SEED_THRESHOLDS, *extra]
+        code = cli.main([*argv, "--report", str(report)])
+        return code, json.loads(report.read_text())["model"] if code == 0 else None
+
+    code, by_version = pin("models:/wine/1", "--trust-pickle")
+    assert code == 0
+    code, by_run = pin(f"runs:/{mlflow_env.run_id}/model", "--sha256", by_version["sha256"])
+    assert code == 0, "the models:/wine/1 pin must load the same model named by its run"
+    assert by_run["sha256"] == by_version["sha256"]
+    code, by_id = pin(f"models:/{mlflow_env.model_id}", "--sha256", by_version["sha256"])
+    assert code == 0 and by_id["sha256"] == by_version["sha256"]
+
+
+# --------------------------------------------------------------------------------------------- data
+
+
+def test_features_naming_the_label_column_are_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A model given the label as a feature reads the answer: a perfect score, silently, was the verdict."""
+    import joblib
+    import numpy as np
+    from sklearn.datasets import load_wine
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = load_wine(return_X_y=True)
+    leaky = tmp_path / "leaky.joblib"
+    joblib.dump(LogisticRegression(max_iter=5000).fit(np.column_stack([X, y]), y), leaky)
+    data = _wine_csv(tmp_path / "wine.csv")
+    features = ",".join([*_feature_names(), "target"])
+    argv = ["validate", "--trust-pickle", "--model", str(leaky), "--data", str(data), "--target", "target"]
+    assert cli.main([*argv, "--features", features, "--thresholds", "accuracy: 0.9"]) == 2
+    line = _one_line(capsys)
+    assert "--features" in line and "'target'" in line and "label column" in line
+
+
+def test_a_feature_named_twice_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A column given twice shifts every later column by one for a model that reads them by position."""
+    model = _array_model(tmp_path / "forest.joblib")
+    data = _wine_csv(tmp_path / "wine.csv")
+    names = _feature_names()
+    twice = ",".join([names[0], *names[:-1]])  # 13 names, as many as the model takes; alcohol twice
+    argv = ["validate", "--trust-pickle", "--model", str(model), "--data", str(data), "--target", "target"]
+    assert cli.main([*argv, "--features", twice, "--thresholds", "accuracy: 0.1"]) == 2
+    line = _one_line(capsys)
+    assert "--features" in line and "'alcohol'" in line and "twice" in line
+
+
+def test_a_semicolon_csv_names_the_separator(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A CSV written with ';' (Excel in many locales) is one column to a comma reader: say so."""
+    model = _array_model(tmp_path / "forest.joblib")
+    data = _wine_csv(tmp_path / "wine.csv", sep=";")
+    argv = ["validate", "--trust-pickle", "--model", str(model), "--data", str(data), "--target", "target"]
+    assert cli.main([*argv, "--thresholds", "accuracy: 0.9"]) == 2
+    line = _one_line(capsys)
+    assert "';'" in line and "comma" in line
