@@ -222,6 +222,20 @@ def _features(
     A model fitted on named columns reads them by name (in its own order, whatever the data's); one fitted on
     an array reads them by position, so the order must come from --features or from the data's source.
     """
+    given = options.features or []
+    twice = sorted({name for name in given if given.count(name) > 1})
+    if twice:
+        raise UserError(
+            f"--features: the column '{twice[0]}' is named twice; name each feature column once, in the "
+            "order the model was fitted on.",
+            title="mlci validate: bad data",
+        )
+    if dataset.target in given:
+        raise UserError(
+            f"--features names the label column '{dataset.target}': the model would read the answer; "
+            "leave it out of --features.",
+            title="mlci validate: bad data",
+        )
     if model.feature_names is not None:
         names = model.feature_names
         if options.features and set(options.features) != set(names):
