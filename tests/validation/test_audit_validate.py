@@ -112,4 +112,4 @@ def test_a_semicolon_csv_names_the_separator(tmp_path: Path, capsys: pytest.Capt
     argv = ["validate", "--trust-pickle", "--model", str(model), "--data", str(data), "--target", "target"]
     assert cli.main([*argv, "--thresholds", "accuracy: 0.9"]) == 2
     line = _one_line(capsys)
-    assert "';'" in line and "comma" in line
+    assert "';'" in line and "comma-separated" in line

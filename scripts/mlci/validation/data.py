@@ -136,7 +136,7 @@ class Dataset:
             return ""
         for separator, name in ((";", "';'"), ("\t", "tabs")):
             if separator in self.columns[0]:
-                return f" The file separates its values with {name}: mlci reads comma-separated CSV; save it so."
+                return f" The file separates its values with {name}: save it comma-separated."
         return ""
 
     def _unreadable(self, exc: Exception) -> UserError:
