@@ -113,3 +113,54 @@ def test_a_semicolon_csv_names_the_separator(tmp_path: Path, capsys: pytest.Capt
     assert cli.main([*argv, "--thresholds", "accuracy: 0.9"]) == 2
     line = _one_line(capsys)
     assert "';'" in line and "comma-separated" in line
+
+
+def _signed_pyfunc(directory: Path) -> Any:
+    """An MLflow pyfunc model (a python_model around a forest) whose signature names its int columns."""
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+    from sklearn.ensemble import RandomForestClassifier
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"age": rng.integers(18, 90, 300), "visits": rng.integers(0, 20, 300)})
+    label = (frame.age + 3 * frame.visits > 80).astype(int)
+    forest = RandomForestClassifier(n_estimators=10, random_state=0).fit(frame.to_numpy(), label)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # mlflow's advice on type hints, at import
+        import mlflow.pyfunc
+        from mlflow.models import infer_signature
+
+        class Wrapped(mlflow.pyfunc.PythonModel):  # reads the columns by position: the signature names them
+            def predict(self, context, model_input, params=None):
+                return forest.predict(model_input[["age", "visits"]].to_numpy())
+
+        mlflow.pyfunc.save_model(
+            str(directory),
+            python_model=Wrapped(),
+            signature=infer_signature(frame, label),
+            pip_requirements=["scikit-learn"],
+        )
+    return frame.assign(label=label)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_pyfunc_signature_names_its_columns(tmp_path: Path, suffix: str) -> None:
+    """The signature names the columns (here int64): read by name in any order, integers from a CSV too.
+
+    Before: "fitted without column names (on an array)" for a model whose signature names them; and once
+    named, the CSV's integers (read as float64) were refused by MLflow's schema enforcement.
+    """
+    rows = _signed_pyfunc(tmp_path / "model")
+    data = tmp_path / f"data{suffix}"
+    shuffled = rows[["label", "visits", "age"]].assign(note="x")  # another order, a column it does not read
+    shuffled.to_csv(data, index=False) if suffix == ".csv" else shuffled.to_parquet(data)
+    report = tmp_path / "report.json"
+    argv = ["validate", "--trust-pickle", "--model", str(tmp_path / "model"), "--data", str(data)]
+    argv += ["--target", "label", "--thresholds", "accuracy: 0.95", "--report", str(report)]
+    assert cli.main(argv) == 0
+    written = json.loads(report.read_text())
+    assert written["data"]["features"] == ["age", "visits"]
+    assert written["metrics"]["accuracy"] > 0.95
