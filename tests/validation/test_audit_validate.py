@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from mlci import cli
-from validation.seed_case import SEED_DATA, SEED_THRESHOLDS, Mlflow
+from validation.seed_case import SEED_DATA, SEED_THRESHOLDS, Hub, Mlflow
 
 
 def _one_line(capsys: pytest.CaptureFixture[str]) -> str:
@@ -164,3 +164,24 @@ def test_a_pyfunc_signature_names_its_columns(tmp_path: Path, suffix: str) -> No
     written = json.loads(report.read_text())
     assert written["data"]["features"] == ["age", "visits"]
     assert written["metrics"]["accuracy"] > 0.95
+
+
+# --------------------------------------------------------------------------------------------- Hugging Face
+
+
+@pytest.mark.slow
+def test_a_revision_with_a_slash_says_how_to_write_it(
+    hub: Hub, hf_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Hub names a pull request's revision refs/pr/N: written as is, it read as revision 'refs'.
+
+    The message said "revision 'refs' not found; check the branch, tag or commit", which the user had
+    given right; HfFileSystem writes such a revision URL-encoded, and the message says so.
+    """
+    hub.server.repos["acme/wine"].refs["refs/pr/1"] = hub.first_commit
+    validate = ["validate", "--trust-pickle", *SEED_DATA, "--thresholds", SEED_THRESHOLDS, "--model"]
+    assert cli.main([*validate, "hf://acme/wine@refs/pr/1/model.joblib"]) == 2
+    line = _one_line(capsys)
+    assert "revision 'refs' not found" in line
+    assert "hf://acme/wine@refs%2Fpr%2F1/model.joblib" in line
+    assert cli.main([*validate, "hf://acme/wine@refs%2Fpr%2F1/model.joblib"]) == 0  # the advice works
