@@ -36,6 +36,13 @@ def _array_model(path: Path) -> Path:
     return path
 
 
+def _refused(model: Path, data: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> str:
+    """Validate ``model`` on the wine CSV ``data``: exit 2 and the one line it printed."""
+    argv = ["validate", "--trust-pickle", "--model", str(model), "--data", str(data), "--target", "target"]
+    assert cli.main([*argv, *extra, "--thresholds", "accuracy: 0.1"]) == 2
+    return _one_line(capsys)
+
+
 def _feature_names() -> list[str]:
     from sklearn.datasets import load_wine
 
@@ -86,10 +93,7 @@ def test_features_naming_the_label_column_are_bad_input(
     leaky = tmp_path / "leaky.joblib"
     joblib.dump(LogisticRegression(max_iter=5000).fit(np.column_stack([X, y]), y), leaky)
     data = _wine_csv(tmp_path / "wine.csv")
-    features = ",".join([*_feature_names(), "target"])
-    argv = ["validate", "--trust-pickle", "--model", str(leaky), "--data", str(data), "--target", "target"]
-    assert cli.main([*argv, "--features", features, "--thresholds", "accuracy: 0.9"]) == 2
-    line = _one_line(capsys)
+    line = _refused(leaky, data, capsys, "--features", ",".join([*_feature_names(), "target"]))
     assert "--features" in line and "'target'" in line and "label column" in line
 
 
@@ -99,19 +103,14 @@ def test_a_feature_named_twice_is_bad_input(tmp_path: Path, capsys: pytest.Captu
     data = _wine_csv(tmp_path / "wine.csv")
     names = _feature_names()
     twice = ",".join([names[0], *names[:-1]])  # 13 names, as many as the model takes; alcohol twice
-    argv = ["validate", "--trust-pickle", "--model", str(model), "--data", str(data), "--target", "target"]
-    assert cli.main([*argv, "--features", twice, "--thresholds", "accuracy: 0.1"]) == 2
-    line = _one_line(capsys)
+    line = _refused(model, data, capsys, "--features", twice)
     assert "--features" in line and "'alcohol'" in line and "twice" in line
 
 
 def test_a_semicolon_csv_names_the_separator(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A CSV written with ';' (Excel in many locales) is one column to a comma reader: say so."""
     model = _array_model(tmp_path / "forest.joblib")
-    data = _wine_csv(tmp_path / "wine.csv", sep=";")
-    argv = ["validate", "--trust-pickle", "--model", str(model), "--data", str(data), "--target", "target"]
-    assert cli.main([*argv, "--thresholds", "accuracy: 0.9"]) == 2
-    line = _one_line(capsys)
+    line = _refused(model, _wine_csv(tmp_path / "wine.csv", sep=";"), capsys)
     assert "';'" in line and "comma-separated" in line
 
 
