@@ -17,7 +17,8 @@ def test_a_huge_last_log_line_keeps_the_summary_within_githubs_limit(
     tmp_path: Path, actions: ActionsStep
 ) -> None:
     """A script that dies printing a huge line (a traceback with a DataFrame's repr, a dumped array)."""
-    script = b"import sys\nprint('epoch 1 done')\nprint('ValueError: bad row ' + 'x' * 3_000_000)\nsys.exit(1)\n"
+    script = b"import sys\nprint('epoch 1 done')\n"
+    script += b"print('ValueError: bad row ' + 'x' * 3_000_000)\nsys.exit(1)\n"
     source = write_tree(tmp_path / "code", {"train.py": script})
     report = tmp_path / "report.json"
     assert cli.main(["train", "--source", str(source), "--report", str(report)]) == 1
