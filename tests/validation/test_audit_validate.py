@@ -114,7 +114,7 @@ def test_a_semicolon_csv_names_the_separator(tmp_path: Path, capsys: pytest.Capt
     assert "';'" in line and "comma-separated" in line
 
 
-def _signed_pyfunc(directory: Path) -> Any:
+def _signed_pyfunc(directory: Path, signed: bool = True) -> Any:
     """An MLflow pyfunc model (a python_model around a forest) whose signature names its int columns."""
     import warnings
 
@@ -139,7 +139,7 @@ def _signed_pyfunc(directory: Path) -> Any:
         mlflow.pyfunc.save_model(
             str(directory),
             python_model=Wrapped(),
-            signature=infer_signature(frame, label),
+            signature=infer_signature(frame, label) if signed else None,
             pip_requirements=["scikit-learn"],
         )
     return frame.assign(label=label)
@@ -184,3 +184,16 @@ def test_a_revision_with_a_slash_says_how_to_write_it(
     assert "revision 'refs' not found" in line
     assert "hf://acme/wine@refs%2Fpr%2F1/model.joblib" in line
     assert cli.main([*validate, "hf://acme/wine@refs%2Fpr%2F1/model.joblib"]) == 0  # the advice works
+
+
+def test_a_pyfunc_without_signature_is_not_said_to_be_fitted_on_an_array(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = _signed_pyfunc(tmp_path / "model", signed=False)
+    rows.to_csv(tmp_path / "data.csv", index=False)
+    data = ["--data", str(tmp_path / "data.csv")]
+    argv = ["validate", "--trust-pickle", "--model", str(tmp_path / "model"), *data]
+    assert cli.main([*argv, "--target", "label", "--thresholds", "accuracy: 0.5"]) == 2
+    line = _one_line(capsys)
+    assert "has no signature naming its input columns" in line and "--features age,visits" in line
+    assert "on an array" not in line

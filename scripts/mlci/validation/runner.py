@@ -252,10 +252,13 @@ def _features(
     if dataset.feature_order is not None:
         return dataset.feature_order  # the source's own order (sklearn:NAME), a slice column included
     columns = ",".join(name for name in dataset.columns if name != dataset.target and name not in slices)
+    unnamed, fix = "was fitted without column names (on an array)", "re-fit the model on a DataFrame"
+    if model.kind == "pyfunc":
+        unnamed, fix = "has no signature naming its input columns", "log the model with a signature"
     raise UserError(
-        f"{where} was fitted without column names (on an array), so the columns of {options.data} cannot be "
-        "matched to its features by name: pass them in the order the model was fitted on with --features "
-        f"(in the file's order: --features {columns}), or re-fit the model on a DataFrame.",
+        f"{where} {unnamed}, so the columns of {options.data} cannot be matched to its features by name: "
+        "pass them in the order the model was fitted on with --features "
+        f"(in the file's order: --features {columns}), or {fix}.",
         title="mlci validate: bad data",
     )
 
