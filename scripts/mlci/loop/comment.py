@@ -108,7 +108,7 @@ def training_section(part: Part) -> list[str]:
     if report.get("failure_reason"):
         status += f": {report['failure_reason']}"
     cost = report.get("cost") or {}
-    job = gha.md_code(report.get("job_name", ""))
+    job = gha.md_code(report.get("job_name", ""), cell=True)
     rows: list[tuple[str, str]] = [
         ("job", gha.Markdown(f"{job} ({gha.md_escape(report.get('launcher', ''))})")),
         ("status", status),
