@@ -213,17 +213,23 @@ def _resolve(uri: MlflowUri, server: str, registry: str) -> tuple[str, dict[str,
 
 def _logged_model_of_run(client: Any, uri: MlflowUri) -> Any:
     """The logged model named by the first part of a runs:/ path, as MLflow 3's RunsArtifactRepository
-    finds it (a model of that name whose source run is this run); None for a plain run artifact."""
+    finds it (a model of that name whose source run is this run); None for a plain run artifact, and, as
+    there, when the lookup fails (a server without logged models): the download then says what is wrong."""
+    from mlflow.exceptions import MlflowException
+
     name = uri.path.split("/")[0]
     if "'" in name or not hasattr(client, "search_logged_models"):  # MLflow 2 has no logged models
         return None
-    experiment_id = client.get_run(uri.run_id).info.experiment_id
     token = None
-    while True:
-        page = client.search_logged_models(
-            experiment_ids=[experiment_id], filter_string=f"name = '{name}'", page_token=token
-        )
-        found = next((model for model in page if model.source_run_id == uri.run_id), None)
-        if found is not None or not page.token:
-            return found
-        token = page.token
+    try:
+        experiment_id = client.get_run(uri.run_id).info.experiment_id
+        while True:
+            page = client.search_logged_models(
+                experiment_ids=[experiment_id], filter_string=f"name = '{name}'", page_token=token
+            )
+            found = next((model for model in page if model.source_run_id == uri.run_id), None)
+            if found is not None or not page.token:
+                return found
+            token = page.token
+    except MlflowException:
+        return None
