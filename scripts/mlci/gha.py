@@ -249,6 +249,23 @@ def md_escape(text: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", redact(str(text))).replace("\r", " ").replace("\n", "<br>")
 
 
+def md_code(text: object, cell: bool = False) -> Markdown:
+    """``text`` as a code span, literal whatever it holds (inside one a backslash is not an escape).
+
+    The fence is one backtick longer than the longest run of backticks in the text, padded with spaces when
+    needed (CommonMark, "Code spans"); in a table ``cell``, ``|`` is escaped (GFM: only there does the
+    escape hold inside a code span); secrets are redacted first.
+    """
+    value = redact(str(text)).replace("\r", " ").replace("\n", " ")
+    if not value:
+        return Markdown("")
+    fence = "`" * (max((len(run) for run in re.findall("`+", value)), default=0) + 1)
+    pad = " " if "`" in value else ""
+    if cell:
+        value = value.replace("|", "\\|")
+    return Markdown(f"{fence}{pad}{value}{pad}{fence}")
+
+
 def md_link(text: object, url: str) -> Markdown:
     """``[text](url)`` with the text escaped: one table cell or inline part."""
     return Markdown(f"[{md_escape(text)}]({url.replace(')', '%29').replace(' ', '%20')})")

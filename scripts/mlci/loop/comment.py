@@ -108,8 +108,9 @@ def training_section(part: Part) -> list[str]:
     if report.get("failure_reason"):
         status += f": {report['failure_reason']}"
     cost = report.get("cost") or {}
+    job = gha.md_code(report.get("job_name", ""), cell=True)
     rows: list[tuple[str, str]] = [
-        ("job", f"`{report.get('job_name', '')}` ({report.get('launcher', '')})"),
+        ("job", gha.Markdown(f"{job} ({gha.md_escape(report.get('launcher', ''))})")),
         ("status", status),
         ("duration", _duration(report.get("seconds"))),
     ]
@@ -141,12 +142,13 @@ def registration_section(part: Part) -> list[str]:
     run = (
         f" · [MLflow run]({report['run_link']})"
         if report.get("run_link")
-        else f" · run `{report.get('run_id')}`"
+        else f" · run {gha.md_code(report.get('run_id'))}"
     )
     return lines + [
         "",
-        f"`{report.get('model')}` = version {report.get('version')} of `{report.get('name')}`{run}  ",
-        f"sha256 `{report.get('sha256')}`",
+        f"{gha.md_code(report.get('model'))} = version {gha.md_escape(report.get('version'))} of "
+        f"{gha.md_code(report.get('name'))}{run}  ",
+        f"sha256 {gha.md_code(report.get('sha256'))}",
     ]
 
 
@@ -211,7 +213,8 @@ def validation_section(part: Part) -> list[str]:
     failed = [c for c in checks if not c.get("passed")]
     verdict = f"{len(checks) - len(failed)} of {len(checks)} checks passed"
     model = report.get("model") or {}
-    lines += ["", f"{verdict} on `{model.get('uri', '')}` (version {model.get('version', 'n/a')})."]
+    version = gha.md_escape(model.get("version", "n/a"))
+    lines += ["", f"{verdict} on {gha.md_code(model.get('uri', ''))} (version {version})."]
     rows = [
         [c.get("name", ""), "" if c.get("value") is None else _number(c.get("value")),
          c.get("threshold") or "", gha.status_mark(bool(c.get("passed")))]
@@ -222,7 +225,8 @@ def validation_section(part: Part) -> list[str]:
     if baseline:
         lines += [
             "",
-            f"Champion: `{baseline.get('uri', '')}` (version {baseline.get('version', 'n/a')}). Intervals, "
+            f"Champion: {gha.md_code(baseline.get('uri', ''))} (version "
+            f"{gha.md_escape(baseline.get('version', 'n/a'))}). Intervals, "
             "where shown, are the validation's confidence intervals.",
             "",
             gha.md_table(["metric", "challenger", "champion", "Δ"], delta_rows(report)),
@@ -248,13 +252,13 @@ def markdown(loop: Loop) -> str:
     passed = overall(loop)
     failed = any(p is False for p in (_ok(loop.training, "ok"), _ok(loop.validation, "passed")))
     verdict = "passes" if passed else "fails" if failed else "is not validated"
-    where = [f"commit `{loop.sha[:12]}`" if loop.sha else "commit unknown"]
+    where = [f"commit {gha.md_code(loop.sha[:12])}" if loop.sha else "commit unknown"]
     if loop.run_url:
         where.append(f"[workflow run]({loop.run_url})")
     if loop.generated_at:
         where.append(f"updated {loop.generated_at}")
     lines = [
-        f"## {_mark(passed or (False if failed else None))} mlci: `{gha.md_escape(loop.key)}` "
+        f"## {_mark(passed or (False if failed else None))} mlci: {gha.md_code(loop.key)} "
         f"challenger {verdict}",
         "",
         " · ".join(where),

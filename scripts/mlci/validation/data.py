@@ -111,7 +111,8 @@ class Dataset:
         self.columns = self._read_column_names()
         if target not in self.columns:
             raise UserError(
-                f"--target {target}: no such column in {spec.text}; columns: {', '.join(self.columns)}.",
+                f"--target {target}: no such column in {spec.text}; columns: {', '.join(self.columns)}."
+                f"{self._separator_hint()}",
                 title=_TITLE,
             )
 
@@ -128,6 +129,15 @@ class Dataset:
             return CsvChunks(self.spec.location).column_names
         except Exception as exc:  # pyarrow's ArrowInvalid, OSError...: the file is the user's input
             raise self._unreadable(exc) from None
+
+    def _separator_hint(self) -> str:
+        """Why a CSV file read as one column: it separates its values with ';' or a tab, not a comma."""
+        if self.spec.kind != "csv" or len(self.columns) != 1:
+            return ""
+        for separator, name in ((";", "';'"), ("\t", "tabs")):
+            if separator in self.columns[0]:
+                return f" The file separates its values with {name}: save it comma-separated."
+        return ""
 
     def _unreadable(self, exc: Exception) -> UserError:
         first_line = (str(exc).splitlines() or [type(exc).__name__])[0]

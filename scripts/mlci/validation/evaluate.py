@@ -243,7 +243,9 @@ class _ModelRun:
 
         model = self.candidate.model
         selected = batch.select(self.candidate.features)
-        if model.kind == "pyfunc" or model.feature_names is not None:
+        if model.kind == "pyfunc":
+            return model.pyfunc_input(selected.to_pandas())
+        if model.feature_names is not None:
             return selected.to_pandas()
         columns = [column.to_numpy(zero_copy_only=False) for column in selected.columns]
         return np.column_stack(columns)

@@ -66,7 +66,22 @@ class LoadedModel:
     @property
     def feature_names(self) -> list[str] | None:
         names = getattr(self.model, "feature_names_in_", None)
+        if names is None and self.kind == "pyfunc":  # an MLflow model names its columns in its signature
+            schema = self.model.metadata.get_input_schema()
+            names = schema.input_names() if schema is not None and schema.has_input_names() else None
         return None if names is None else [str(name) for name in names]
+
+    def pyfunc_input(self, frame: Any) -> Any:
+        """``frame`` with the integer columns the model's signature asks for: a CSV's integer columns arrive
+        as float64 (:mod:`mlci.validation.csv_chunks`), which MLflow's schema enforcement refuses."""
+        schema = self.model.metadata.get_input_schema()
+        for spec in schema.inputs if schema is not None and schema.has_input_names() else []:
+            column = frame.get(spec.name)
+            wants_int = getattr(spec.type, "name", "") in ("integer", "long")
+            if wants_int and column is not None and column.dtype.kind == "f" and column.notna().all():
+                if (column % 1 == 0).all():
+                    frame[spec.name] = column.astype(spec.type.to_numpy())
+        return frame
 
     @property
     def has_proba(self) -> bool:

@@ -225,11 +225,11 @@ def markdown(result: ValidationResult) -> str:
     lines = [
         f"## {icon} Model validation {verdict(result)}",
         "",
-        f"**Model:** `{model_line(result.model.identity)}`  ",
+        f"**Model:** {gha.md_code(model_line(result.model.identity))}  ",
         f"**Data:** {gha.md_escape(data_line(result.data))}",
     ]
     if result.baseline is not None:
-        lines.append(f"**Baseline:** `{model_line(result.baseline.identity)}`")
+        lines.append(f"**Baseline:** {gha.md_code(model_line(result.baseline.identity))}")
     lines += ["", gha.md_table(["check", "value", "threshold", "result"], checks_rows(result))]
     if result.evaluation.metrics:
         headers, rows = metrics_rows(result, markdown=True)

@@ -222,6 +222,20 @@ def _features(
     A model fitted on named columns reads them by name (in its own order, whatever the data's); one fitted on
     an array reads them by position, so the order must come from --features or from the data's source.
     """
+    given = options.features or []
+    twice = sorted({name for name in given if given.count(name) > 1})
+    if twice:
+        raise UserError(
+            f"--features: the column '{twice[0]}' is named twice; name each feature column once, in the "
+            "order the model was fitted on.",
+            title="mlci validate: bad data",
+        )
+    if dataset.target in given:
+        raise UserError(
+            f"--features names the label column '{dataset.target}': the model would read the answer; "
+            "leave it out of --features.",
+            title="mlci validate: bad data",
+        )
     if model.feature_names is not None:
         names = model.feature_names
         if options.features and set(options.features) != set(names):
@@ -238,10 +252,13 @@ def _features(
     if dataset.feature_order is not None:
         return dataset.feature_order  # the source's own order (sklearn:NAME), a slice column included
     columns = ",".join(name for name in dataset.columns if name != dataset.target and name not in slices)
+    unnamed, fix = "was fitted without column names (on an array)", "re-fit the model on a DataFrame"
+    if model.kind == "pyfunc":
+        unnamed, fix = "has no signature naming its input columns", "log the model with a signature"
     raise UserError(
-        f"{where} was fitted without column names (on an array), so the columns of {options.data} cannot be "
-        "matched to its features by name: pass them in the order the model was fitted on with --features "
-        f"(in the file's order: --features {columns}), or re-fit the model on a DataFrame.",
+        f"{where} {unnamed}, so the columns of {options.data} cannot be matched to its features by name: "
+        "pass them in the order the model was fitted on with --features "
+        f"(in the file's order: --features {columns}), or {fix}.",
         title="mlci validate: bad data",
     )
 

@@ -38,7 +38,13 @@ from typing import Any
 from mlci.errors import UserError
 from mlci.training import job_metrics
 from mlci.training.launchers import Hooks, TrainSpec
-from mlci.training.launchers.result import LOG_TAIL_LINES, SUCCESS, TrainResult, format_duration
+from mlci.training.launchers.result import (
+    LOG_TAIL_LINES,
+    SUCCESS,
+    TrainResult,
+    format_duration,
+    tail_line,
+)
 
 _GRACE_SECONDS = 10.0
 _FAILURE_REASON_CHARS = 1024  # what SageMaker keeps of /opt/ml/output/failure
@@ -252,7 +258,7 @@ class LocalLauncher:
         log_metrics = job_metrics.LogMetrics(spec.metric_definitions)
 
         def keep(line: str) -> None:
-            tail.append(line)
+            tail.append(tail_line(line))
             log_metrics.feed(line)
             hooks.on_log(line)
 

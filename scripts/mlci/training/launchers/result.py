@@ -11,13 +11,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SUCCESS = "Completed"
-#: Log lines kept for the summary of a failed job (both launchers).
+#: Log lines kept for the summary of a failed job (both launchers), each cut to LOG_LINE_CHARS characters:
+#: GitHub refuses a job summary above 1 MiB, and one huge line (a DataFrame in a traceback) would be above.
 LOG_TAIL_LINES = 40
+LOG_LINE_CHARS = 4000
 #: Statuses that end a job without a model.
 FAILURES = ("Failed", "Stopped")
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def tail_line(line: str) -> str:
+    """A log line as the tail keeps it: at most LOG_LINE_CHARS characters, saying how many were cut."""
+    if len(line) <= LOG_LINE_CHARS:
+        return line
+    return f"{line[:LOG_LINE_CHARS]}… ({len(line) - LOG_LINE_CHARS} more characters)"
 
 
 def parse_duration(text: str) -> float:

@@ -30,6 +30,7 @@ from mlci.training.launchers.result import (
     TrainResult,
     format_duration,
     parse_duration,
+    tail_line,
 )
 from mlci.training.prices import estimate
 
@@ -277,7 +278,7 @@ class SageMakerLauncher:
         tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
 
         def keep(line: str) -> None:
-            tail.append(line)
+            tail.append(tail_line(line))
             hooks.on_log(line)
 
         if not args.wait:

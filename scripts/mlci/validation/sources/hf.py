@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path, PurePosixPath
+from urllib.parse import quote
 
 from mlci.errors import UserError
 from mlci.gha import public_url
@@ -52,7 +53,8 @@ def _translate(exc: Exception, uri: HfUri, flag: str) -> UserError:
             "repository set HF_TOKEN to a token that can read it."
         )
     elif isinstance(exc, errors.RevisionNotFoundError):
-        why = f"revision '{revision}' not found in {uri.repo_id}; check the branch, tag or commit."
+        why = f"revision '{revision}' not found in {uri.repo_id}; check the branch, tag or commit"
+        why += _slash_hint(uri) + "."
     elif isinstance(exc, errors.RemoteEntryNotFoundError):
         why = f"file '{uri.path}' not found in {uri.repo_id} at revision '{revision}'; "
         why += "check the path in the repo."
@@ -78,6 +80,19 @@ def _translate(exc: Exception, uri: HfUri, flag: str) -> UserError:
         first_line = (str(exc).splitlines() or [type(exc).__name__])[0]
         why = f"download failed: {first_line}"
     return UserError(f"{where}: {why}", title=_TITLE)
+
+
+def _slash_hint(uri: HfUri) -> str:
+    """How to write a revision that holds ``/`` (the Hub's ``refs/pr/1``, a branch ``feature/x``) when the
+    URI wrote it as is and it was read as a shorter revision and a longer path."""
+    parts = uri.path.split("/")
+    if uri.revision is None or len(parts) < 2:
+        return ""
+    taken = 2 if uri.revision == "refs" and len(parts) > 2 else 1  # refs/pr/N, refs/convert/NAME
+    revision, rest = "/".join([uri.revision, *parts[:taken]]), "/".join(parts[taken:])
+    prefix = "hf://datasets/" if uri.repo_type == "dataset" else "hf://"
+    encoded = f"{prefix}{uri.repo_id}@{quote(revision, safe='')}/{rest}"
+    return f"; a revision that holds '/' is written URL-encoded: {encoded}"
 
 
 def _resolved_commit(local_path: str, uri: HfUri) -> str | None:

@@ -178,13 +178,21 @@ def fetch(uri: MlflowUri, *, flag: str, workdir: Path, tracking_uri: str | None)
 def _resolve(uri: MlflowUri, server: str, registry: str) -> tuple[str, dict[str, Any]]:
     """The artifact URI to download, and what the registry said about it."""
     identity: dict[str, Any] = {"source": "mlflow", "uri": uri.text, "tracking_uri": public_url(server)}
-    if uri.scheme == "runs":
-        identity.update(run_id=uri.run_id, artifact_path=uri.path)
-        return uri.text, identity
     from mlflow import MlflowClient
     from mlflow.store.artifact.utils.models import get_model_name_and_version
 
     client = MlflowClient(tracking_uri=server, registry_uri=registry)
+    if uri.scheme == "runs":
+        identity.update(run_id=uri.run_id, artifact_path=uri.path)
+        logged = _logged_model_of_run(client, uri)
+        if logged is None:
+            return uri.text, identity
+        # MLflow 3 reads runs:/RUN/NAME as the run's logged model NAME, through models:/m-..., and writes a
+        # registered_model_meta file into the download: from its artifact location, the files are the same
+        # as under models:/ (one model, one tree hash, one pin).
+        rest = uri.path.partition("/")[2]
+        identity.update(model_id=logged.model_id, name=logged.name, model_source=logged.artifact_location)
+        return f"{logged.artifact_location.rstrip('/')}/{rest}".rstrip("/"), identity
     if uri.model_id is not None:  # MLflow 3's logged model: models:/m-...
         logged = client.get_logged_model(uri.model_id)
         identity.update(
@@ -212,3 +220,27 @@ def _resolve(uri: MlflowUri, server: str, registry: str) -> tuple[str, dict[str,
     # The artifact location, not models:/ again: mlflow resolves models:/ URIs against its global registry
     # URI, not the one given to download_artifacts.
     return client.get_model_version_download_uri(name, str(version.version)), identity
+
+
+def _logged_model_of_run(client: Any, uri: MlflowUri) -> Any:
+    """The logged model named by the first part of a runs:/ path, as MLflow 3's RunsArtifactRepository
+    finds it (a model of that name whose source run is this run); None for a plain run artifact, and, as
+    there, when the lookup fails (a server without logged models): the download then says what is wrong."""
+    from mlflow.exceptions import MlflowException
+
+    name = uri.path.split("/")[0]
+    if "'" in name or not hasattr(client, "search_logged_models"):  # MLflow 2 has no logged models
+        return None
+    token = None
+    try:
+        experiment_id = client.get_run(uri.run_id).info.experiment_id
+        while True:
+            page = client.search_logged_models(
+                experiment_ids=[experiment_id], filter_string=f"name = '{name}'", page_token=token
+            )
+            found = next((model for model in page if model.source_run_id == uri.run_id), None)
+            if found is not None or not page.token:
+                return found
+            token = page.token
+    except MlflowException:
+        return None
