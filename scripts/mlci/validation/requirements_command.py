@@ -91,29 +91,32 @@ def read_model_requirements(directory: Path, where: str) -> ModelRequirements:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, metavar="URI", help="The model, as mlci validate takes it.")
+    parser.add_argument("--baseline", metavar="URI", help="A baseline model, read the same way. Default: none.")
     parser.add_argument(
         "--mlflow-tracking-uri",
         metavar="URI",
         help="MLflow tracking server for models:/ and runs:/ URIs. Default: $MLFLOW_TRACKING_URI.",
     )
+    parser.add_argument(
+        "--write",
+        metavar="PATH",
+        help="Write them to this file instead of stdout, as JSON: each flag (--model, --baseline) -> its lines.",
+    )
 
 
-def run(args: argparse.Namespace) -> bool:
-    """Print the model's requirements on stdout; what was left out, and a Python mismatch, as notices."""
+def _read(flag: str, uri: str, args: argparse.Namespace, workdir: Path) -> list[str]:
+    """One model's requirements; what was left out, and a Python mismatch, as notices."""
     from mlci.validation.sources import fetch
     from mlci.validation.uri import parse_model_uri
 
-    where = f"--model {args.model}"
-    with tempfile.TemporaryDirectory(prefix="mlci-requirements-") as tmp:
-        fetched = fetch(
-            parse_model_uri(args.model),
-            flag="--model",
-            workdir=Path(tmp),
-            mlflow_tracking_uri=args.mlflow_tracking_uri,
-        )
-        found = read_model_requirements(fetched.path, where)
-    for line in found.requirements:
-        print(line, flush=True)
+    where = f"{flag} {uri}"
+    fetched = fetch(
+        parse_model_uri(uri, flag),
+        flag=flag,
+        workdir=workdir,
+        mlflow_tracking_uri=args.mlflow_tracking_uri,
+    )
+    found = read_model_requirements(fetched.path, where)
     if found.skipped:
         gha.notice(
             f"{where}: left out of its requirements: {', '.join(found.skipped)}.",
@@ -126,4 +129,21 @@ def run(args: argparse.Namespace) -> bool:
             "may not load across versions (the action's input python-version chooses it).",
             title="mlci model-requirements",
         )
+    return found.requirements
+
+
+def run(args: argparse.Namespace) -> bool:
+    """Print the models' requirements on stdout, one per line (or ``--write`` them, by model, as JSON)."""
+    given = [("--model", args.model), ("--baseline", args.baseline)]
+    with tempfile.TemporaryDirectory(prefix="mlci-requirements-") as tmp:
+        found = {
+            flag: _read(flag, uri, args, Path(tmp) / flag.strip("-")) for flag, uri in given if uri
+        }
+    if args.write:
+        from mlci.files import write_json
+
+        write_json(args.write, found)
+    else:
+        for line in dict.fromkeys(line for lines in found.values() for line in lines):
+            print(line, flush=True)
     return True
