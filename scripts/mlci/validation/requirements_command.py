@@ -21,6 +21,20 @@ from mlci.errors import UserError
 
 HELP = "Print the library versions an MLflow model was logged with (its requirements.txt), one per line."
 
+#: The libraries whose versions decide how a model loads and predicts: the report names those installed.
+EVALUATED_WITH = (
+    "scikit-learn",
+    "numpy",
+    "scipy",
+    "pandas",
+    "joblib",
+    "cloudpickle",
+    "skops",
+    "xgboost",
+    "lightgbm",
+    "catboost",
+)
+
 #: Requirements mlci does not take from the model: its own MLflow client serves every flavour it loads.
 _SKIPPED = ("mlflow", "mlflow-skinny")
 
@@ -32,6 +46,26 @@ class ModelRequirements:
     requirements: list[str] = field(default_factory=list)
     python: str | None = None  # python_env.yaml's python version
     skipped: list[str] = field(default_factory=list)
+
+
+def evaluated_with() -> dict[str, str]:
+    """The Python and the EVALUATED_WITH libraries (those installed) this process evaluates a model with."""
+    from importlib import metadata
+
+    versions = {"python": platform.python_version()}
+    for name in EVALUATED_WITH:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def describe_versions(versions: dict[str, str]) -> str:
+    """``Python 3.11.9, scikit-learn 1.5.2, ...``"""
+    return ", ".join(
+        f"{'Python' if name == 'python' else name} {version}" for name, version in versions.items()
+    )
 
 
 def _name(line: str) -> str:
@@ -91,7 +125,9 @@ def read_model_requirements(directory: Path, where: str) -> ModelRequirements:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, metavar="URI", help="The model, as mlci validate takes it.")
-    parser.add_argument("--baseline", metavar="URI", help="A baseline model, read the same way. Default: none.")
+    parser.add_argument(
+        "--baseline", metavar="URI", help="A baseline model, read the same way. Default: none."
+    )
     parser.add_argument(
         "--mlflow-tracking-uri",
         metavar="URI",
@@ -136,9 +172,7 @@ def run(args: argparse.Namespace) -> bool:
     """Print the models' requirements on stdout, one per line (or ``--write`` them, by model, as JSON)."""
     given = [("--model", args.model), ("--baseline", args.baseline)]
     with tempfile.TemporaryDirectory(prefix="mlci-requirements-") as tmp:
-        found = {
-            flag: _read(flag, uri, args, Path(tmp) / flag.strip("-")) for flag, uri in given if uri
-        }
+        found = {flag: _read(flag, uri, args, Path(tmp) / flag.strip("-")) for flag, uri in given if uri}
     if args.write:
         from mlci.files import write_json
 
