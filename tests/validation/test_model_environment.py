@@ -144,7 +144,9 @@ def test_without_the_models_versions_the_load_warns(
     argv = ["validate", "--model", str(model), "--trust-pickle", *SEED_DATA, "--report", str(report)]
     assert cli.main([*argv, "--thresholds", SEED_THRESHOLDS]) == 0
     out = capsys.readouterr().out
-    assert f"the model was saved with scikit-learn {OLD_SKLEARN} and is loaded with {sklearn.__version__}" in out
+    assert (
+        f"the model was saved with scikit-learn {OLD_SKLEARN} and is loaded with {sklearn.__version__}" in out
+    )
     assert json.loads(report.read_text())["environment"]["scikit-learn"] == sklearn.__version__ != OLD_SKLEARN
 
 
