@@ -416,7 +416,7 @@ def make_plan(args: argparse.Namespace, environ: Mapping[str, str] = os.environ)
     return Plan(args.env, lock, venv, overrides, replaced, key, notes)
 
 
-# --------------------------------------------------------------------------------------------- the model's versions
+# --------------------------------------------------------------------------------------------- model versions
 
 #: the libraries' own variables, given to the action as MLCI_<NAME> (set only when given: an empty value
 #: would hide one the caller set for the whole job)
@@ -681,7 +681,7 @@ def parser() -> argparse.ArgumentParser:
             sub.add_argument(
                 "--model-python",
                 default=None,
-                help="validation: plan the venv the models need, reading their logged versions with this Python",
+                help="validation: plan the venv the models need; this Python reads their versions",
             )
     commands_.add_parser("run-quality")
     hub = commands_.add_parser("hub-cache-key")

@@ -63,8 +63,9 @@ def test_extra_requirements_choose_over_the_models(tmp_path: Path, monkeypatch: 
     assert Path(outputs["requirements"]).read_text() == "cloudpickle==3.1.1\n"
     planned = setup_env.make_plan(
         setup_env.parser().parse_args(
-            ["install", "--env", "validation", "--models", model, "--override", "scikit-learn==1.6.1\nxgboost==2.1.4",
-             "--requirements", outputs["requirements"], "--venv-root", str(tmp_path / "temp")]
+            ["install", "--env", "validation", "--models", model, "--override",
+             "scikit-learn==1.6.1\nxgboost==2.1.4", "--requirements", outputs["requirements"],
+             "--venv-root", str(tmp_path / "temp")]
         )
     )  # fmt: skip
     assert planned.key == outputs["key"]  # what the install step builds is what was planned (and cached)

@@ -71,8 +71,8 @@ def old_model(tmp_path_factory: pytest.TempPathFactory, offline: dict[str, str])
     root = tmp_path_factory.mktemp("old-sklearn")
     env = {**_environ(), **offline}
     python = root / "venv" / "bin" / "python"
-    subprocess.run([offline["MLCI_UV"], "venv", "-q", "--python", sys.executable, str(root / "venv")], env=env,
-                   check=True)  # fmt: skip
+    venv = [offline["MLCI_UV"], "venv", "-q", "--python", sys.executable, str(root / "venv")]
+    subprocess.run(venv, env=env, check=True)
     locked = {line.split("==")[0]: line.split()[0] for line in _lock_lines()}
     subprocess.run(
         [offline["MLCI_UV"], "pip", "install", "-q", "--python", str(python), f"scikit-learn=={OLD_SKLEARN}",
@@ -102,8 +102,8 @@ def _run_action(
     for name, value in offline.items():
         monkeypatch.setenv(name, value)
     report = workspace / "report.json"
-    inputs = {"data": "sklearn:wine", "positive-label": "2", "test-size": "0.25", "random-state": "42",
-              "thresholds": SEED_THRESHOLDS, "trust-pickle": "true", "report": str(report), **inputs}  # fmt: skip
+    seed = {"data": "sklearn:wine", "positive-label": "2", "test-size": "0.25", "random-state": "42"}
+    inputs = {**seed, "thresholds": SEED_THRESHOLDS, "trust-pickle": "true", "report": str(report), **inputs}
     run = run_composite(ACTION, inputs, workspace, given={})
     assert not run.failed, run.log
     return run, json.loads(report.read_text(encoding="utf-8"))

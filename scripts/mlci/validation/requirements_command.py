@@ -136,7 +136,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--write",
         metavar="PATH",
-        help="Write them to this file instead of stdout, as JSON: each flag (--model, --baseline) -> its lines.",
+        help="Write them to this file instead of stdout, as JSON: --model and --baseline -> their lines.",
     )
 
 

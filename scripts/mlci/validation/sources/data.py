@@ -99,7 +99,7 @@ def _hub_dataset(text: str, workdir: Path, tracking_uri: str | None) -> FetchedM
     return hf.fetch(parse_hf_uri(text, "--data", repo_type="dataset"), flag="--data")  # and its commit
 
 
-#: scheme -> fetcher(text, workdir, mlflow tracking URI) -> local path (or a fetch that says what it resolved to)
+#: scheme -> fetcher(text, workdir, mlflow tracking URI) -> a local path, or a fetch that names its commit
 FETCHERS: dict[str, Callable[[str, Path, str | None], Path | FetchedModel]] = {
     "s3://": _s3,
     "https://": _http,
