@@ -429,6 +429,8 @@ LIBRARY_VARIABLES = (
     "MLFLOW_TRACKING_PASSWORD",
 )
 MODEL_FLAGS = ("--model", "--baseline")  # --models: the model, then the baseline
+#: what the user vouched for (the action's inputs): a model's versions are installed only for a trusted model
+TRUST_FLAGS = (("MLCI_SHA256", "--sha256"), ("MLCI_BASELINE_SHA256", "--baseline-sha256"))
 
 
 def library_environ(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
@@ -448,6 +450,14 @@ def logged_requirements(
         listing.write_text("{}", encoding="utf-8")  # mlci replaces it with what it read
         command = [python, "-m", "mlci", "model-requirements", "--write", str(listing)]
         command += [word for flag, model in given.items() for word in (flag, model)]
+        command += [
+            word
+            for variable, flag in TRUST_FLAGS
+            if environ.get(variable)
+            for word in (flag, environ[variable])
+        ]
+        if environ.get("MLCI_TRUST_PICKLE") == "true":
+            command.append("--trust-pickle")
         env = {**library_environ(environ), "PYTHONPATH": str(ROOT / "scripts")}
         sys.stdout.flush()
         if subprocess.run(command, env=env, check=False).returncode != 0:  # nosec B603: argument list

@@ -31,12 +31,15 @@ def mlflow_model(directory: Path, *requirements: str) -> str:
 
 
 def plan(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *models: str, extra: str = ""
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *models: str, extra: str = "", **trust: str
 ) -> tuple[int, dict[str, str]]:
+    """setup_env.py plan --model-python, with the action's trust inputs (default: trust-pickle true)."""
     output = tmp_path / "github-output"
     output.write_text("", encoding="utf-8")
     monkeypatch.setenv("GITHUB_OUTPUT", str(output))
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    for name, value in (trust or {"MLCI_TRUST_PICKLE": "true"}).items():
+        monkeypatch.setenv(name, value)
     argv = ["plan", "--env", "validation", "--models", *models, "--override", extra]
     code = setup_env.main([*argv, "--model-python", sys.executable, "--venv-root", str(tmp_path / "temp")])
     return code, parse_github_output(output.read_text(encoding="utf-8"))
@@ -106,3 +109,27 @@ def test_a_model_that_cannot_be_read_is_one_line_from_mlci(
         "::error title=mlci validate%3A bad model URI::--model hf://: it names no file inside an OWNER/REPO "
         "repository; expected hf://OWNER/REPO[@REVISION]/PATH/IN/REPO."
     ]
+
+
+def test_only_a_pinned_or_trusted_models_versions_are_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Installing the packages a model names runs their code: as unpickling it, only with a pin or trust."""
+    from mlci.validation.loading import tree_sha256
+
+    model = mlflow_model(tmp_path / "m", "scikit-learn==1.5.2", "evil-package==6.6.6")
+    tree = tree_sha256(Path(model))
+    code, outputs = plan(tmp_path, monkeypatch, model, "", MLCI_TRUST_PICKLE="false")
+    out = capfd.readouterr().out
+    assert code == 0 and outputs == {"needed": "false"}
+    assert "its logged versions (scikit-learn==1.5.2 evil-package==6.6.6) are not used" in out
+    assert f"Pin the model (--sha256 {tree}) or trust it (--trust-pickle)." in out
+
+    code, outputs = plan(tmp_path, monkeypatch, model, "", MLCI_TRUST_PICKLE="false", MLCI_SHA256=tree)
+    assert code == 0 and outputs["needed"] == "true"
+
+    (Path(model) / "requirements.txt").write_text("scikit-learn==1.5.2\nevil-package==6.6.7\n")
+    code, outputs = plan(tmp_path, monkeypatch, model, "", MLCI_TRUST_PICKLE="false", MLCI_SHA256=tree)
+    lines = [line for line in capfd.readouterr().out.splitlines() if line.startswith("::error")]
+    assert code == 2 and outputs == {}
+    assert len(lines) == 1 and f"is {tree_sha256(Path(model))}, not {tree} as --sha256 pins it" in lines[0]

@@ -16,8 +16,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from mlci import gha
 from mlci.errors import UserError
+
+if TYPE_CHECKING:
+    from mlci.validation.loading import Trust
 
 HELP = "Print the library versions an MLflow model was logged with (its requirements.txt), one per line."
 
@@ -133,6 +138,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="URI",
         help="MLflow tracking server for models:/ and runs:/ URIs. Default: $MLFLOW_TRACKING_URI.",
     )
+    parser.add_argument("--sha256", metavar="HEX", help="The model's pin (an MLflow directory's tree hash).")
+    parser.add_argument("--baseline-sha256", metavar="HEX", help="The baseline's pin.")
+    parser.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="Trust the models without a pin. Without a pin or this, a model's versions are not returned: "
+        "installing the packages a model names runs their code.",
+    )
     parser.add_argument(
         "--write",
         metavar="PATH",
@@ -140,8 +153,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _vouched(directory: Path, trust: Trust, where: str) -> bool:
+    """The user trusts this model directory: --trust-pickle, or a pin that matches (UserError if not)."""
+    from mlci.validation.loading import _check_pin, tree_sha256
+
+    return _check_pin(directory, tree_sha256(directory), trust, where) or trust.trust_pickle
+
+
 def _read(flag: str, uri: str, args: argparse.Namespace, workdir: Path) -> list[str]:
-    """One model's requirements; what was left out, and a Python mismatch, as notices."""
+    """One model's requirements; what was left out, and a Python mismatch, as notices. An MLflow model
+    that is neither pinned nor trusted gives none: what it names would be installed, and installing runs code.
+    """
+    from mlci.validation.loading import Trust
     from mlci.validation.sources import fetch
     from mlci.validation.uri import parse_model_uri
 
@@ -152,7 +175,20 @@ def _read(flag: str, uri: str, args: argparse.Namespace, workdir: Path) -> list[
         workdir=workdir,
         mlflow_tracking_uri=args.mlflow_tracking_uri,
     )
+    pin_flag = "--sha256" if flag == "--model" else "--baseline-sha256"
+    pin = args.sha256 if flag == "--model" else args.baseline_sha256
+    trust = Trust(trust_pickle=args.trust_pickle, sha256=pin, sha256_flag=pin_flag)
     found = read_model_requirements(fetched.path, where)
+    if found.requirements and not _vouched(fetched.path, trust, where):
+        from mlci.validation.loading import tree_sha256
+
+        gha.notice(
+            f"{where}: its logged versions ({' '.join(found.requirements)}) are not used: installing the "
+            f"packages a model names runs their code. Pin the model ({pin_flag} {tree_sha256(fetched.path)}) "
+            "or trust it (--trust-pickle).",
+            title="mlci model-requirements",
+        )
+        return []
     if found.skipped:
         gha.notice(
             f"{where}: left out of its requirements: {', '.join(found.skipped)}.",
