@@ -15,7 +15,6 @@ import platform
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from mlci import gha
