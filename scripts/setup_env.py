@@ -15,6 +15,14 @@ before ``install`` runs; ``install`` then finds the restored venv ready and does
 then the overrides, which replace the lock's pins for the packages they name (``--override
 "scikit-learn==1.5.2 xgboost==2.1.4"``, or ``-r FILE`` lines: one pip argument group per line).
 
+For model validation, ``plan --model-python PY`` first reads the library versions the models were logged
+with (``PY -m mlci model-requirements``, PY being the validation venv built before, which has mlflow for
+``models:/`` and ``runs:/`` URIs), drops those that ``--override`` names (``extra-requirements`` chooses), and
+plans the venv of the lock with those over it: ``needed`` is ``true`` and ``requirements`` the file they are
+in, which ``install --requirements FILE`` takes (the same key). A model without such versions (a joblib
+file) gives ``needed=false``: no second venv. The model and the baseline pinning one package differently is
+exit 2.
+
 For the quality gate, ``--project DIR`` reads the versions the project pins for black, isort, flake8, bandit
 and ruff (``.pre-commit-config.yaml`` revs first, then a requirements-dev file, then a pyproject.toml
 dependency group) and ``--tool-versions`` overrides them; those are installed instead of the lock's pins.
@@ -33,6 +41,7 @@ import re
 import shutil
 import subprocess  # nosec B404: runs the venv's interpreter and the installers, argument lists, no shell
 import sys
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
@@ -66,7 +75,8 @@ TITLE = "mlci environment"
 
 
 class SetupError(Exception):
-    """Bad input or environment: exit 2 with this one line."""
+    """Bad input or environment: exit 2 with this one line (none when the message is empty: a command
+    run here printed it already)."""
 
 
 # --------------------------------------------------------------------------------------------- layout
@@ -366,6 +376,11 @@ def needs_mlflow(models: Iterable[str]) -> bool:
     )
 
 
+def venv_root(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> Path:
+    """Where venvs (and the files planning them) go: --venv-root, else RUNNER_TEMP, else ~/.cache/mlci."""
+    return Path(args.venv_root or environ.get("RUNNER_TEMP") or (Path.home() / ".cache" / "mlci"))
+
+
 def make_plan(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> Plan:
     if args.env == "validation" and needs_mlflow(args.models):
         args.env = (
@@ -397,9 +412,98 @@ def make_plan(args: argparse.Namespace, environ: Mapping[str, str] = os.environ)
         digest.update(part.encode("utf-8") + b"\0")
     runner = f"{environ.get('RUNNER_OS', sys.platform)}-{environ.get('RUNNER_ARCH', '')}".rstrip("-")
     key = f"mlci-env-{args.env}-{runner}-py{version}-{digest.hexdigest()[:20]}"
-    root = Path(args.venv_root or environ.get("RUNNER_TEMP") or (Path.home() / ".cache" / "mlci"))
-    venv = root / f"mlci-env-{args.env}-{digest.hexdigest()[:12]}-py{version}"
+    venv = venv_root(args, environ) / f"mlci-env-{args.env}-{digest.hexdigest()[:12]}-py{version}"
     return Plan(args.env, lock, venv, overrides, replaced, key, notes)
+
+
+# --------------------------------------------------------------------------------------------- model versions
+
+#: the libraries' own variables, given to the action as MLCI_<NAME> (set only when given: an empty value
+#: would hide one the caller set for the whole job)
+LIBRARY_VARIABLES = (
+    "HF_TOKEN",
+    "HF_ENDPOINT",
+    "MLFLOW_TRACKING_URI",
+    "MLFLOW_TRACKING_TOKEN",
+    "MLFLOW_TRACKING_USERNAME",
+    "MLFLOW_TRACKING_PASSWORD",
+)
+MODEL_FLAGS = ("--model", "--baseline")  # --models: the model, then the baseline
+#: what the user vouched for (the action's inputs): a model's versions are installed only for a trusted model
+TRUST_FLAGS = (("MLCI_SHA256", "--sha256"), ("MLCI_BASELINE_SHA256", "--baseline-sha256"))
+
+
+def library_environ(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """``environ`` with the MLCI_<NAME> inputs under the names the libraries read."""
+    given = {name: environ[f"MLCI_{name}"] for name in LIBRARY_VARIABLES if environ.get(f"MLCI_{name}")}
+    return {**environ, **given}
+
+
+def logged_requirements(
+    python: str, models: Sequence[str], environ: Mapping[str, str] = os.environ
+) -> dict[str, list[str]]:
+    """``mlci model-requirements --model M --baseline B`` run by ``python`` (the validation venv's): each
+    flag's URI and its lines, by flag."""
+    given = {flag: model for flag, model in zip(MODEL_FLAGS, models) if model}
+    with tempfile.TemporaryDirectory(prefix="mlci-requirements-") as tmp:
+        listing = Path(tmp) / "requirements.json"
+        listing.write_text("{}", encoding="utf-8")  # mlci replaces it with what it read
+        command = [python, "-m", "mlci", "model-requirements", "--write", str(listing)]
+        command += [word for flag, model in given.items() for word in (flag, model)]
+        command += [
+            word
+            for variable, flag in TRUST_FLAGS
+            if environ.get(variable)
+            for word in (flag, environ[variable])
+        ]
+        if environ.get("MLCI_TRUST_PICKLE") == "true":
+            command.append("--trust-pickle")
+        env = {**library_environ(environ), "PYTHONPATH": str(ROOT / "scripts")}
+        sys.stdout.flush()
+        if subprocess.run(command, env=env, check=False).returncode != 0:  # nosec B603: argument list
+            raise SetupError("")  # mlci said why, in one line
+        found = json.loads(listing.read_text(encoding="utf-8"))
+    return {f"{flag} {model}": list(found.get(flag, [])) for flag, model in given.items()}
+
+
+def model_requirements(
+    models: Sequence[str], python: str, override: str, environ: Mapping[str, str] = os.environ
+) -> list[str]:
+    """What the model and the baseline were logged with, less the projects ``override`` names (it chooses);
+    SetupError when the two pin one project differently."""
+    chosen = named_by(split_groups(override), Path.cwd())
+    found: dict[str, tuple[str, str]] = {}  # project -> (requirement, which model needs it: "--model URI")
+    for which, lines in logged_requirements(python, models, environ).items():
+        for line in lines:
+            name = requirement_name(line)
+            if name is None or name in chosen:
+                continue
+            spec = re.sub(r"\s+", "", line)
+            if name in found and found[name][0] != spec:
+                first, by = found[name]
+                raise SetupError(
+                    f"{by} was logged with {first} and {which} with {spec}: one environment loads both. "
+                    f"Choose the version with the input extra-requirements (e.g. '{first}'), which overrides "
+                    "what the models were logged with."
+                )
+            found.setdefault(name, (spec, which))
+    return [spec for spec, _ in found.values()]
+
+
+def plan_model_env(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """``plan --model-python``: the outputs for the environment the models need (``needed=false``: none)."""
+    lines = model_requirements(args.models, args.model_python, args.override or "", environ)
+    if not lines:
+        print("The models name no library versions of their own: they are evaluated in mlci's environment.")
+        return {"needed": "false"}
+    root = venv_root(args, environ)
+    root.mkdir(parents=True, exist_ok=True)
+    listing = root / "mlci-model-requirements.txt"
+    listing.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    print(f"The models were logged with: {' '.join(lines)}")
+    args.requirements = str(listing)
+    plan = make_plan(args, environ)
+    return {"needed": "true", "requirements": output_path(listing), **plan_outputs(plan)}
 
 
 # --------------------------------------------------------------------------------------------- install
@@ -533,9 +637,7 @@ def hub_cache_key(models: Sequence[str], environ: Mapping[str, str] = os.environ
     hub = [model for model in models if model.startswith("hf://")]
     if not hub:
         return {"key": "", "path": ""}
-    for name in ("HF_TOKEN", "HF_ENDPOINT"):
-        if environ.get(f"MLCI_{name}"):
-            os.environ[name] = environ[f"MLCI_{name}"]
+    os.environ.update(library_environ(environ))  # the Hub client below reads HF_TOKEN and HF_ENDPOINT
     commits = []
     try:
         # the venv's own huggingface_hub (this script's import time stays stdlib), asked as a download asks
@@ -585,13 +687,30 @@ def parser() -> argparse.ArgumentParser:
         )
         sub.add_argument("--requirements", default="", help="requirements files, separated by spaces")
         sub.add_argument("--venv-root", default=None, help="where venvs go (default: $RUNNER_TEMP)")
+        if name == "plan":
+            sub.add_argument(
+                "--model-python",
+                default=None,
+                help="validation: plan the venv the models need; this Python reads their versions",
+            )
     commands_.add_parser("run-quality")
     hub = commands_.add_parser("hub-cache-key")
     hub.add_argument("models", nargs="*", help="the model URIs (hf:// ones count)")
     return top
 
 
+def plan_outputs(plan: Plan) -> dict[str, str]:
+    return {
+        "env": plan.env,
+        "venv": output_path(plan.venv),
+        "python": output_path(plan.python),
+        "key": plan.key,
+    }
+
+
 def _fail(message: str, environ: Mapping[str, str] = os.environ) -> int:
+    if not message:
+        return 2
     if environ.get("GITHUB_ACTIONS") == "true":
         print(f"::error title={TITLE}::{message}", flush=True)
     else:
@@ -607,13 +726,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "hub-cache-key":
             write_outputs(hub_cache_key(args.models))
             return 0
+        if args.command == "plan" and args.model_python:
+            write_outputs(plan_model_env(args))
+            return 0
         plan = make_plan(args)
-        outputs = {
-            "env": plan.env,
-            "venv": output_path(plan.venv),
-            "python": output_path(plan.python),
-            "key": plan.key,
-        }
+        outputs = plan_outputs(plan)
         for note in plan.notes:
             print(f"{args.env}: {note}")
         if args.command == "install":

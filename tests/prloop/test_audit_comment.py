@@ -61,7 +61,7 @@ def test_a_backtick_in_a_name_does_not_end_its_code_span(tmp_path: Path, key: st
 def test_the_validation_summary_shows_a_model_path_with_a_backtick_as_code(
     tmp_path: Path, seed_files: dict[str, Path], actions: ActionsStep
 ) -> None:
-    from validation.seed_case import SEED_DATA, SEED_THRESHOLDS
+    from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS
 
     model = tmp_path / "odd`name.joblib"
     model.write_bytes(seed_files["good.joblib"].read_bytes())

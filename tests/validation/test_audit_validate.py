@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS, Hub, Mlflow
 from mlci import cli
-from validation.seed_case import SEED_DATA, SEED_THRESHOLDS, Hub, Mlflow
 
 
 def _one_line(capsys: pytest.CaptureFixture[str]) -> str:

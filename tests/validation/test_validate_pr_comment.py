@@ -112,3 +112,23 @@ def test_a_personal_token_edits_what_its_user_wrote(
     assert _validate(seed_files["good.joblib"]) == 0
     mine = [c for c in _mlci_comments(github) if c["user"]["login"] == "release-bot"]  # type: ignore[index]
     assert len(mine) == 1 and bot_comment["body"].endswith("old")
+
+
+def test_bad_input_turns_an_earlier_green_comment_into_could_not_run(
+    github: GitHubApi, seed_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _validate(seed_files["good.joblib"]) == 0
+    first = _mlci_comments(github)
+    assert "✅ Model validation passed" in str(first[0]["body"])
+    # The next push breaks the input: exit 2, and the comment no longer says the model passed.
+    assert _validate(seed_files["good.joblib"], "--target", "quality") == 2
+    out = capsys.readouterr().out
+    errors = [line for line in out.splitlines() if line.startswith("::error")]
+    assert len(errors) == 1 and "Traceback" not in out
+    message = errors[0].split("::", 2)[2]
+    comments = _mlci_comments(github)
+    assert [c["id"] for c in comments] == [first[0]["id"]]
+    body = str(comments[0]["body"])
+    assert "❌ Model validation could not run" in body and "✅" not in body
+    assert message.startswith("--target quality: ")
+    assert f"**bad input (exit 2):** {message}" in body  # the one line the log shows

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from devtools.seed_case import SEED_DATA, SEED_THRESHOLDS
+from env.wheels import OLD_SKLEARN, missing, wheelhouse
 from mlci import cli
 
 pytestmark = pytest.mark.slow
 
-OLD_SKLEARN = "1.5.2"
 
 #: Trains the seed's forest and saves it as an MLflow sklearn model directory, as MLflow 3 writes one
 #: (MLmodel, model.pkl, requirements.txt, python_env.yaml), under scikit-learn OLD_SKLEARN.
@@ -50,19 +50,20 @@ model = RandomForestClassifier(n_estimators=20, random_state=42).fit(X_train, y_
 
 @pytest.fixture(scope="module")
 def old_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    uv = shutil.which("uv")
+    """Trained offline, from the wheels ``make test-wheels`` fetched (the test fails, saying so, without)."""
+    why = missing()
+    if why:
+        pytest.fail(why)
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
     if uv is None:
-        pytest.skip("uv is not installed: cannot build a venv with an older scikit-learn")
+        pytest.fail("uv is not installed: install requirements-dev.txt (it pins uv)")
     root = tmp_path_factory.mktemp("old-sklearn")
-    python = f"{sys.version_info.major}.{sys.version_info.minor}"
-    venv = subprocess.run([uv, "venv", "-q", str(root / "venv"), "--python", python], capture_output=True)
-    install = subprocess.run(
-        [uv, "pip", "install", "-q", "--python", str(root / "venv" / "bin" / "python"),
-         f"scikit-learn=={OLD_SKLEARN}", "numpy<2.1"],
-        capture_output=True, text=True,
+    subprocess.run([uv, "venv", "-q", str(root / "venv"), "--python", sys.executable], check=True)
+    subprocess.run(
+        [uv, "pip", "install", "-q", "--python", str(root / "venv" / "bin" / "python"), "--no-index",
+         "--find-links", str(wheelhouse()), f"scikit-learn=={OLD_SKLEARN}"],
+        check=True,
     )  # fmt: skip
-    if venv.returncode or install.returncode:
-        pytest.skip(f"cannot install scikit-learn {OLD_SKLEARN} with uv (package index unreachable?)")
     model = root / "model"
     subprocess.run([str(root / "venv" / "bin" / "python"), "-c", _TRAIN, str(model)], check=True)
     return model
@@ -71,11 +72,16 @@ def old_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_model_requirements_prints_the_logged_versions(
     old_model: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli.main(["model-requirements", "--model", str(old_model)]) == 0
+    assert cli.main(["model-requirements", "--model", str(old_model), "--trust-pickle"]) == 0
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if not line.startswith(("notice:", "warning:"))]
     assert lines == [f"scikit-learn=={OLD_SKLEARN}", "cloudpickle==3.1.1"]  # mlflow: mlci's own client
     assert "left out of its requirements: mlflow==3.1.0" in out
+    # Unpinned and untrusted: what it names would be installed, and installing runs code.
+    assert cli.main(["model-requirements", "--model", str(old_model)]) == 0
+    out = capsys.readouterr().out
+    assert [line for line in out.splitlines() if not line.startswith(("notice:", "warning:"))] == []
+    assert "are not used: installing the packages a model names runs their code" in out
 
 
 def test_version_mismatch_advice_names_the_override(

@@ -18,6 +18,7 @@ import pytest
 
 from devtools.seed_case import Hub, Mlflow
 from mlci import cli
+from mlci_testing import ActionsStep
 
 
 @pytest.fixture(scope="module")
@@ -145,3 +146,15 @@ def test_hub_dataset(
     assert any(r.path.startswith("/datasets/acme/wine-eval/resolve/") for r in hub.server.requests)
     out = _refused(wine, "hf://datasets/acme/wine-eval/data/missing.csv", capsys)
     assert "file 'data/missing.csv' not found in acme/wine-eval" in out
+
+
+def test_a_hub_dataset_records_the_commit_it_resolved_to(
+    wine: dict[str, Any], hub: Hub, hf_env: Path, tmp_path: Path, actions: ActionsStep
+) -> None:
+    repo = hub.server.repo("acme/wine-eval-main", kind="dataset")
+    commit = repo.commit({"data/wine.csv": wine["csv"]})
+    data = "hf://datasets/acme/wine-eval-main/data/wine.csv"  # no revision: main, which moves
+    assert _accuracy(wine, data, tmp_path) == wine["accuracy"]
+    resolved = json.loads((tmp_path / "report.json").read_text())["data"]["resolved"]
+    assert resolved["commit"] == commit and resolved["repo_id"] == "acme/wine-eval-main"
+    assert f"{data} at commit {commit[:12]}, target target" in actions.summary

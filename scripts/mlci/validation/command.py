@@ -214,11 +214,22 @@ def _options(args: argparse.Namespace) -> Options:
 
 def run(args: argparse.Namespace) -> bool:
     """Validate; True when every check passed."""
+    from mlci.errors import UserError
     from mlci.files import write_json
     from mlci.validation import render
+    from mlci.validation.requirements_command import describe_versions, evaluated_with
     from mlci.validation.runner import validate
 
-    result = validate(_options(args))
+    try:
+        result = validate(_options(args))
+    except UserError as exc:  # the comment of an earlier run must not stay green: say this one could not run
+        if args.pr_comment:
+            _comment(
+                f"## ❌ Model validation could not run\n\n**bad input (exit 2):** {gha.md_escape(str(exc))}\n",
+                args.pr_comment_key,
+            )
+        raise
+    versions = evaluated_with()
     for warning in result.all_warnings:
         gha.warning(warning, title="mlci validate")
     for notice in result.notices:
@@ -229,7 +240,8 @@ def run(args: argparse.Namespace) -> bool:
         gha.info(render.text(result))
     for annotation in render.failure_annotations(result):
         gha.annotate(annotation)
-    summary = render.markdown(result)
+    gha.info(f"evaluated with {describe_versions(versions)}")
+    summary = f"{render.markdown(result).rstrip()}\n\n**Evaluated with:** {describe_versions(versions)}\n"
     gha.add_summary(summary)
     outputs: dict[str, object] = {
         "passed": "true" if result.passed else "false",
@@ -238,7 +250,7 @@ def run(args: argparse.Namespace) -> bool:
         "inconclusive": len(result.inconclusive),
     }
     if args.report:
-        outputs["report-path"] = str(write_json(args.report, result.to_json()))
+        outputs["report-path"] = str(write_json(args.report, {**result.to_json(), "environment": versions}))
     gha.set_outputs(outputs)
     if args.pr_comment:
         _comment(summary, args.pr_comment_key)

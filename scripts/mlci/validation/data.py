@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mlci.errors import UserError
 from mlci.validation.csv_chunks import CsvChunks
@@ -43,6 +43,7 @@ class DataSpec:
     kind: str  # sklearn, csv, parquet
     location: str  # dataset name, file path, or a folder of Parquet files
     remote: bool = False  # still to fetch: text names it
+    resolved: dict[str, Any] | None = None  # what fetched data resolved to (a Hub dataset's commit...)
 
 
 def _kind(text: str, path: str) -> str:

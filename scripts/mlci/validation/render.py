@@ -48,7 +48,8 @@ def model_line(identity: dict[str, Any]) -> str:
 
 def data_line(data: dict[str, Any]) -> str:
     """One line naming the evaluation rows."""
-    parts = [f"{data['spec']}, target {data['target']}"]
+    commit = (data.get("resolved") or {}).get("commit")
+    parts = [f"{data['spec']}{f' at commit {commit[:12]}' if commit else ''}, target {data['target']}"]
     if data.get("positive_label") is not None:
         parts.append(f"one-vs-rest: {data['target']} == {data['positive_label']}")
     if data.get("test_size") is not None:

@@ -15,11 +15,29 @@ import platform
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlci import gha
 from mlci.errors import UserError
 
+if TYPE_CHECKING:
+    from mlci.validation.loading import Trust
+
 HELP = "Print the library versions an MLflow model was logged with (its requirements.txt), one per line."
+
+#: The libraries whose versions decide how a model loads and predicts: the report names those installed.
+EVALUATED_WITH = (
+    "scikit-learn",
+    "numpy",
+    "scipy",
+    "pandas",
+    "joblib",
+    "cloudpickle",
+    "skops",
+    "xgboost",
+    "lightgbm",
+    "catboost",
+)
 
 #: Requirements mlci does not take from the model: its own MLflow client serves every flavour it loads.
 _SKIPPED = ("mlflow", "mlflow-skinny")
@@ -32,6 +50,26 @@ class ModelRequirements:
     requirements: list[str] = field(default_factory=list)
     python: str | None = None  # python_env.yaml's python version
     skipped: list[str] = field(default_factory=list)
+
+
+def evaluated_with() -> dict[str, str]:
+    """The Python and the EVALUATED_WITH libraries (those installed) this process evaluates a model with."""
+    from importlib import metadata
+
+    versions = {"python": platform.python_version()}
+    for name in EVALUATED_WITH:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def describe_versions(versions: dict[str, str]) -> str:
+    """``Python 3.11.9, scikit-learn 1.5.2, ...``"""
+    return ", ".join(
+        f"{'Python' if name == 'python' else name} {version}" for name, version in versions.items()
+    )
 
 
 def _name(line: str) -> str:
@@ -92,28 +130,64 @@ def read_model_requirements(directory: Path, where: str) -> ModelRequirements:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, metavar="URI", help="The model, as mlci validate takes it.")
     parser.add_argument(
+        "--baseline", metavar="URI", help="A baseline model, read the same way. Default: none."
+    )
+    parser.add_argument(
         "--mlflow-tracking-uri",
         metavar="URI",
         help="MLflow tracking server for models:/ and runs:/ URIs. Default: $MLFLOW_TRACKING_URI.",
     )
+    parser.add_argument("--sha256", metavar="HEX", help="The model's pin (an MLflow directory's tree hash).")
+    parser.add_argument("--baseline-sha256", metavar="HEX", help="The baseline's pin.")
+    parser.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="Trust the models without a pin. Without a pin or this, a model's versions are not returned: "
+        "installing the packages a model names runs their code.",
+    )
+    parser.add_argument(
+        "--write",
+        metavar="PATH",
+        help="Write them to this file instead of stdout, as JSON: --model and --baseline -> their lines.",
+    )
 
 
-def run(args: argparse.Namespace) -> bool:
-    """Print the model's requirements on stdout; what was left out, and a Python mismatch, as notices."""
+def _vouched(directory: Path, trust: Trust, where: str) -> bool:
+    """The user trusts this model directory: --trust-pickle, or a pin that matches (UserError if not)."""
+    from mlci.validation.loading import _check_pin, tree_sha256
+
+    return _check_pin(directory, tree_sha256(directory), trust, where) or trust.trust_pickle
+
+
+def _read(flag: str, uri: str, args: argparse.Namespace, workdir: Path) -> list[str]:
+    """One model's requirements; what was left out, and a Python mismatch, as notices. An MLflow model
+    that is neither pinned nor trusted gives none: what it names would be installed, and installing runs code.
+    """
+    from mlci.validation.loading import Trust
     from mlci.validation.sources import fetch
     from mlci.validation.uri import parse_model_uri
 
-    where = f"--model {args.model}"
-    with tempfile.TemporaryDirectory(prefix="mlci-requirements-") as tmp:
-        fetched = fetch(
-            parse_model_uri(args.model),
-            flag="--model",
-            workdir=Path(tmp),
-            mlflow_tracking_uri=args.mlflow_tracking_uri,
+    where = f"{flag} {uri}"
+    fetched = fetch(
+        parse_model_uri(uri, flag),
+        flag=flag,
+        workdir=workdir,
+        mlflow_tracking_uri=args.mlflow_tracking_uri,
+    )
+    pin_flag = "--sha256" if flag == "--model" else "--baseline-sha256"
+    pin = args.sha256 if flag == "--model" else args.baseline_sha256
+    trust = Trust(trust_pickle=args.trust_pickle, sha256=pin, sha256_flag=pin_flag)
+    found = read_model_requirements(fetched.path, where)
+    if found.requirements and not _vouched(fetched.path, trust, where):
+        from mlci.validation.loading import tree_sha256
+
+        gha.notice(
+            f"{where}: its logged versions ({' '.join(found.requirements)}) are not used: installing the "
+            f"packages a model names runs their code. Pin the model ({pin_flag} {tree_sha256(fetched.path)}) "
+            "or trust it (--trust-pickle).",
+            title="mlci model-requirements",
         )
-        found = read_model_requirements(fetched.path, where)
-    for line in found.requirements:
-        print(line, flush=True)
+        return []
     if found.skipped:
         gha.notice(
             f"{where}: left out of its requirements: {', '.join(found.skipped)}.",
@@ -126,4 +200,19 @@ def run(args: argparse.Namespace) -> bool:
             "may not load across versions (the action's input python-version chooses it).",
             title="mlci model-requirements",
         )
+    return found.requirements
+
+
+def run(args: argparse.Namespace) -> bool:
+    """Print the models' requirements on stdout, one per line (or ``--write`` them, by model, as JSON)."""
+    given = [("--model", args.model), ("--baseline", args.baseline)]
+    with tempfile.TemporaryDirectory(prefix="mlci-requirements-") as tmp:
+        found = {flag: _read(flag, uri, args, Path(tmp) / flag.strip("-")) for flag, uri in given if uri}
+    if args.write:
+        from mlci.files import write_json
+
+        write_json(args.write, found)
+    else:
+        for line in dict.fromkeys(line for lines in found.values() for line in lines):
+            print(line, flush=True)
     return True

@@ -410,6 +410,7 @@ def validate(options: Options) -> ValidationResult:
 
     data = {
         "spec": options.data,
+        "resolved": local.resolved,  # a Hub dataset's commit
         "target": dataset.target,
         "features": candidates[0].features,
         "positive_label": options.positive_label,

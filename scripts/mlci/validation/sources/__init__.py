@@ -48,5 +48,5 @@ def fetch_data(spec: DataSpec, *, workdir: Path, mlflow_tracking_uri: str | None
         return spec
     from mlci.validation.sources import data
 
-    local = data.fetch(spec.text, workdir, mlflow_tracking_uri)
-    return replace(spec, location=str(local), remote=False)
+    local, resolved = data.fetch(spec.text, workdir, mlflow_tracking_uri)
+    return replace(spec, location=str(local), remote=False, resolved=resolved)

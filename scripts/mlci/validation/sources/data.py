@@ -13,8 +13,12 @@ import logging
 import shutil
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
 
 from mlci.errors import UserError
+
+if TYPE_CHECKING:
+    from mlci.validation.sources import FetchedModel
 
 log = logging.getLogger(__name__)
 
@@ -88,15 +92,15 @@ def _mlflow_run(text: str, workdir: Path, tracking_uri: str | None) -> Path:
     return mlflow_source.fetch(uri, flag="--data", workdir=workdir, tracking_uri=tracking_uri).path
 
 
-def _hub_dataset(text: str, workdir: Path, tracking_uri: str | None) -> Path:
+def _hub_dataset(text: str, workdir: Path, tracking_uri: str | None) -> FetchedModel:
     from mlci.validation.sources import hf
     from mlci.validation.uri import parse_hf_uri
 
-    return hf.fetch(parse_hf_uri(text, "--data", repo_type="dataset"), flag="--data").path
+    return hf.fetch(parse_hf_uri(text, "--data", repo_type="dataset"), flag="--data")  # and its commit
 
 
-#: scheme -> fetcher(text, workdir, mlflow tracking URI) -> local path
-FETCHERS: dict[str, Callable[[str, Path, str | None], Path]] = {
+#: scheme -> fetcher(text, workdir, mlflow tracking URI) -> a local path, or a fetch that names its commit
+FETCHERS: dict[str, Callable[[str, Path, str | None], Path | FetchedModel]] = {
     "s3://": _s3,
     "https://": _http,
     "http://": _http,
@@ -105,9 +109,11 @@ FETCHERS: dict[str, Callable[[str, Path, str | None], Path]] = {
 }
 
 
-def fetch(text: str, workdir: Path, tracking_uri: str | None) -> Path:
-    """Fetch the data ``text`` names into ``workdir``; the local file or folder."""
+def fetch(text: str, workdir: Path, tracking_uri: str | None) -> tuple[Path, dict[str, Any] | None]:
+    """Fetch the data ``text`` names into ``workdir``; the local file or folder, and what it resolved to
+    (for the report: a Hub dataset's commit), if the source says."""
     workdir.mkdir(parents=True, exist_ok=True)
     scheme = next(s for s in FETCHERS if text.startswith(s))
     log.info("Fetching the data %s", text)
-    return FETCHERS[scheme](text, workdir, tracking_uri)
+    fetched = FETCHERS[scheme](text, workdir, tracking_uri)
+    return (fetched, None) if isinstance(fetched, Path) else (fetched.path, fetched.identity)
