@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 #: the older scikit-learn the models are pickled with (cp311 wheels; runs with the lock's numpy 2)
 OLD_SKLEARN = "1.5.2"
 LOCK = ROOT / "requirements" / "mlflow.lock"
+#: OLD_SKLEARN's wheels with their hashes (uv pip compile --generate-hashes, the command in its header)
+OLD_LOCK = Path(__file__).with_name("old-sklearn.lock")
 FETCH = "make test-wheels"
 
 
@@ -37,14 +39,16 @@ def missing() -> str | None:
 
 
 def fetch() -> Path:
+    if f"scikit-learn=={OLD_SKLEARN} " not in OLD_LOCK.read_text(encoding="utf-8"):
+        raise SystemExit(f"{OLD_LOCK} is not for scikit-learn {OLD_SKLEARN}: regenerate it (its header says how)")
     folder = wheelhouse()
     if (folder / "complete").is_file():
         return folder
     folder.mkdir(parents=True, exist_ok=True)
     pip = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check"]
     pip += ["--only-binary=:all:", "--no-deps", "-d", str(folder)]
-    for extra in (["-r", str(LOCK)], [f"scikit-learn=={OLD_SKLEARN}"]):
-        subprocess.run([*pip, *extra], check=True)  # nosec B603: pip, argument list
+    for lock in (LOCK, OLD_LOCK):  # both hashed: pip checks every wheel it downloads
+        subprocess.run([*pip, "--require-hashes", "-r", str(lock)], check=True)  # nosec B603: argument list
     (folder / "complete").write_text("", encoding="utf-8")
     return folder
 
