@@ -40,7 +40,9 @@ def missing() -> str | None:
 
 def fetch() -> Path:
     if f"scikit-learn=={OLD_SKLEARN} " not in OLD_LOCK.read_text(encoding="utf-8"):
-        raise SystemExit(f"{OLD_LOCK} is not for scikit-learn {OLD_SKLEARN}: regenerate it (its header says how)")
+        raise SystemExit(
+            f"{OLD_LOCK} is not for scikit-learn {OLD_SKLEARN}: regenerate it (its header says how)"
+        )
     folder = wheelhouse()
     if (folder / "complete").is_file():
         return folder
