@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mlci import gha
@@ -115,3 +117,13 @@ def test_a_summary_cell_is_redacted_before_markdown_escaping(monkeypatch: pytest
     table = gha.md_table(["reason"], [["token ghs_SENTINEL_token_123456 leaked"]])
     assert "SENTINEL" not in gha.redact(table)  # the escaped form (ghs\_SENTINEL\_...) would slip past redact
     assert gha.md_escape(gha.md_link("job_1", "https://x.test/a b")) == "[job\\_1](https://x.test/a%20b)"
+
+
+def test_escaped_text_pings_nobody_and_links_no_issue() -> None:
+    # GitHub links mentions and issue references after Markdown: a backslash does not stop them
+    # (github/markup#1168). What a user would see in the rendered comment stays the same.
+    text = "fix by @octocat for @acme/ml-team, see acme/models#12 and #7; mail me@x.test"
+    escaped = gha.md_escape(text)
+    assert re.search(r"(?<![\w`])@[A-Za-z0-9]", escaped) is None
+    assert re.search(r"#\d", escaped) is None
+    assert escaped.replace("\u200b", "").replace("\\", "") == text

@@ -231,8 +231,13 @@ def add_summary(markdown: str) -> None:
 
 
 #: What GitHub's Markdown would read as markup inside a line: emphasis (``__init__.py`` as **init**.py),
-#: code, links, HTML and entities, strike-through, mentions and issue links, table cells.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<|~#@&])")
+#: code, links, HTML and entities, strike-through, headings, table cells.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<|~#&])")
+#: A mention (``@octocat``, ``@org/team``) or an issue reference (``#12``, ``owner/repo#12``): GitHub links
+#: these after Markdown, so a backslash does not stop them (github/markup#1168); a zero-width space after
+#: the ``@`` or ``#`` does, and looks the same (what Dependabot does in the release notes it quotes).
+_MD_REFERENCE = re.compile(r"([@#])(?=[A-Za-z0-9])")
+_ZWSP = "\u200b"
 
 
 class Markdown(str):
@@ -246,7 +251,8 @@ def md_escape(text: object) -> str:
     """
     if isinstance(text, Markdown):
         return text
-    return _MD_SPECIAL.sub(r"\\\1", redact(str(text))).replace("\r", " ").replace("\n", "<br>")
+    escaped = _MD_SPECIAL.sub(r"\\\1", _MD_REFERENCE.sub(r"\1" + _ZWSP, redact(str(text))))
+    return escaped.replace("\r", " ").replace("\n", "<br>")
 
 
 def md_code(text: object, cell: bool = False) -> Markdown:
