@@ -25,6 +25,7 @@ from pathlib import Path
 
 from mlci.errors import UserError
 from mlci.quality.cache import ResultCache, entry_key, file_digest, prune, tool_fingerprints
+from mlci.quality.configfiles import IGNORE_FILES
 from mlci.quality.model import Finding, PytestSummary, QualityResult, ToolResult
 from mlci.quality.project import Project, Source, changed_lines, changed_since, discover, group_paths
 from mlci.quality.pytest_run import run_pytest
@@ -38,6 +39,7 @@ CONFIG_NAMES = frozenset(
     {
         "pyproject.toml",
         ".pre-commit-config.yaml",
+        *IGNORE_FILES,  # not configuration, but what a selection that runs the tool reads (ruff's walk)
         *(name for tool in TOOLS.values() for name in tool.config_files),
     }
 )
@@ -334,16 +336,31 @@ def _pytest_action(
     return action
 
 
-def sources_for(linter: Linter, project: Project) -> list[Source]:
+def sources_for(
+    linter: Linter, project: Project, fingerprint: str | None = None, use_cache: bool = False
+) -> list[Source]:
     """The files the linter checks: with --changed-since only the changed ones, unless a file the linter
-    reads (its configuration, its plugins) changed, which can change the verdict on every file."""
+    reads (its configuration, its plugins) changed, which can change the verdict on every file. A selection
+    that runs the tool is served from the cache when the candidates' names and what it reads are unchanged
+    (given the tool's ``fingerprint``)."""
     candidates = project.sources
     changed = project.changed
     if changed is not None and not any(
         linter.reads(Path(os.path.normpath(project.root / rel))) for rel in changed
     ):
         candidates = [source for source in candidates if source.rel in changed]
-    return linter.select(candidates)
+    if not (linter.select_runs_tool and use_cache and fingerprint and candidates):
+        return linter.select(candidates)
+    cache = ResultCache(f"{linter.name}.selection")
+    names = "\n".join(f"{source.walk_from}\0{source.rel}" for source in candidates)
+    key = entry_key(cache.directory.name, fingerprint, "\0".join(linter.selection_inputs()), "", names)
+    stored = cache.get(key)
+    if stored is not None and all(isinstance(rel, str) for rel in stored):
+        chosen = set(stored)
+        return [source for source in candidates if source.rel in chosen]
+    selected = linter.select(candidates)
+    cache.put(key, [source.rel for source in selected])
+    return selected
 
 
 def _projects(paths: Sequence[str], options: Options, cwd: Path) -> list[Project]:
@@ -396,7 +413,8 @@ def _lint_jobs(projects: list[Project], options: Options) -> tuple[dict[str, lis
     for tool in linters:
         for project in projects:
             linter = TOOLS[tool](project)
-            plan = _plan(linter, sources_for(linter, project), fingerprints[tool], digests, options.use_cache)
+            selected = sources_for(linter, project, fingerprints[tool], options.use_cache)
+            plan = _plan(linter, selected, fingerprints[tool], digests, options.use_cache)
             plans[tool].append(plan)
             sizes = {s.rel: digests.sizes[project.root / s.rel] for s in plan.misses}
             for files in _chunks(plan.linter, plan.misses, sizes, options.jobs):

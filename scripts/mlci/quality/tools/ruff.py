@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from mlci.errors import UserError
-from mlci.quality.configfiles import load_toml, toml_table
+from mlci.quality.configfiles import ignore_digest, load_toml, toml_table
 from mlci.quality.diffs import first_changed_line, split_file_diffs
 from mlci.quality.model import Finding
 from mlci.quality.project import Source
@@ -47,6 +47,7 @@ class _RuffBase(Linter):
     pyproject_tables = ("tool.ruff", "project.requires-python")
     cost_per_kib = 0.0005
     startup = 0.05
+    select_runs_tool = True
     #: ruff's --config takes a file or a KEY=VALUE override; ruff itself then selects the files with it too
     hook_options = {"--line-length": True, "--config": True, "--target-version": True, "--preview": False}
 
@@ -98,6 +99,10 @@ class _RuffBase(Linter):
 
     def selects(self, source: Source) -> bool:
         return bool(self.select([source]))
+
+    def selection_inputs(self) -> list[str]:
+        """Its configuration, and the ignore files its walk honours (``respect-gitignore``)."""
+        return [*super().selection_inputs(), ignore_digest(self.root, self.project.config_files)]
 
     def _selection_argv(self) -> list[str]:
         """The hook's --config overrides, which may move ruff's include and exclude too."""
