@@ -42,7 +42,10 @@ def test_a_bad_option_fails_through_mlci_as_by_hand(project: Callable[..., Path]
     root = project("findings")
     ours = execute("black", ["--no-such-option", "."], root)
     by_hand = subprocess.run(
-        [sys.executable, "-P", "-m", "black", "--no-such-option", "."], cwd=root, capture_output=True, text=True
+        [sys.executable, "-P", "-m", "black", "--no-such-option", "."],
+        cwd=root,
+        capture_output=True,
+        text=True,
     )
     assert (ours.returncode, ours.stdout, ours.stderr) == (by_hand.returncode, by_hand.stdout, by_hand.stderr)
     assert ours.stderr.startswith("Usage: python -m black ")  # sys.argv as with -m

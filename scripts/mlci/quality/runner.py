@@ -165,7 +165,9 @@ def require_tools(options: Options) -> None:
 def _chunks(linter: Linter, files: list[Source], sizes: dict[str, int], workers: int) -> list[list[Source]]:
     """Split a tool's files into chunks that pay for their process start, balanced by size."""
     kib = sum(sizes[s.rel] for s in files) / 1024
-    count = max(1, min(workers, int(kib * linter.cost_per_kib / (3 * linter.startup))))
+    count = (
+        1 if linter.parallel else max(1, min(workers, int(kib * linter.cost_per_kib / (3 * linter.startup))))
+    )
     count = max(count, math.ceil(len(files) / MAX_FILES_PER_CHUNK))
     bins: list[list[Source]] = [[] for _ in range(count)]
     loads = [0] * count

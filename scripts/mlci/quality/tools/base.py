@@ -78,6 +78,8 @@ class Linter:
     #: True when ``select`` starts the tool (ruff's own walk): the runner then caches the selection under
     #: the candidates' names and ``selection_inputs``, so an unchanged run starts no process for it
     select_runs_tool: ClassVar[bool] = False
+    #: True when the tool spreads its files over every core itself (ruff): one process per run, no chunks
+    parallel: ClassVar[bool] = False
     #: Rough seconds per KiB of source and per process start, to split large runs into parallel chunks.
     cost_per_kib: ClassVar[float] = 0.003
     startup: ClassVar[float] = 0.2

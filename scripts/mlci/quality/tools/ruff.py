@@ -48,6 +48,7 @@ class _RuffBase(Linter):
     cost_per_kib = 0.0005
     startup = 0.05
     select_runs_tool = True
+    parallel = True
     #: ruff's --config takes a file or a KEY=VALUE override; ruff itself then selects the files with it too
     hook_options = {"--line-length": True, "--config": True, "--target-version": True, "--preview": False}
 
