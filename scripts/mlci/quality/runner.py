@@ -1,11 +1,11 @@
 """Run the quality gate: pick each tool's files, serve what the cache knows, run the rest in parallel.
 
-For every project and linter: the adapter selects the files the tool would check by hand; each file's
-cache key (tool fingerprint, configuration digest, path, content hash) is looked up; the misses are split
-into chunks sized by their expected work and run, together with every other tool's chunks and pytest, on a
-pool of worker threads (one tool process each, so ``--jobs`` processes at most). Each run's output is parsed
-into findings per file and stored. A tool that fails to run is reported as an error and nothing of it is
-cached.
+For every project and linter: the adapter selects the files the tool would check by hand (a selection that
+runs the tool, ruff's, is cached under the candidates' names and what it reads); each file's cache key
+(tool fingerprint, configuration digest, path, content hash) is looked up; the misses are split into chunks
+sized by their expected work and run, together with every other tool's chunks and pytest, on a pool of
+worker threads (one tool process each, so ``--jobs`` processes at most). Each run's output is parsed into
+findings per file and stored. A tool that fails to run is reported as an error and nothing of it is cached.
 """
 
 from __future__ import annotations
