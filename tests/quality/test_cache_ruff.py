@@ -128,3 +128,16 @@ def test_a_ruff_exclude_added_after_a_cached_run_applies(proj: Path, gate: Gate)
     run = gate(*CHECKS)
     assert "pkg/b.py" not in {path for path, _, _ in _ours(run)}
     assert _ours(run) == _by_hand(proj)
+
+
+def test_a_new_first_party_package_flips_a_cached_import_order_verdict(proj: Path, gate: Gate) -> None:
+    (proj / "pyproject.toml").write_text('[tool.ruff.lint]\nselect = ["I"]\n')
+    (proj / "pkg" / "e.py").write_text(
+        "import os\n\nimport mypkg\nimport requests\n\nprint(os, mypkg, requests)\n"
+    )
+    assert gate("--checks", "ruff").findings("ruff") == []  # mypkg is third party, sorted with requests
+    (proj / "mypkg").mkdir()
+    (proj / "mypkg" / "__init__.py").write_text("")
+    run = gate("--checks", "ruff")
+    assert [(f["path"], f["code"]) for f in run.findings("ruff")] == [("pkg/e.py", "I001")]
+    assert {(path, code, line) for path, code, line in _ours(run)} <= _by_hand(proj)

@@ -120,8 +120,12 @@ class Linter:
             files=self.config_files,
             pyproject_tables=self.pyproject_tables,
             search_parents=self.search_parents,
-            extra=[*self.config_extra(), "hook args: " + "\0".join(self.hook_argv)],
+            extra=[*self.config_extra(), *self.layout(), "hook args: " + "\0".join(self.hook_argv)],
         )
+
+    def layout(self) -> list[str]:
+        """The project's file layout, where a verdict depends on it beyond what ``config_extra`` says."""
+        return []
 
     # ---- which files
     def selects(self, source: Source) -> bool:

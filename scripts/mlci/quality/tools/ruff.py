@@ -15,6 +15,7 @@ caches the results per file). The version is the ruff installed beside mlci (``r
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -100,6 +101,16 @@ class _RuffBase(Linter):
 
     def selects(self, source: Source) -> bool:
         return bool(self.select([source]))
+
+    def layout(self) -> list[str]:
+        """ruff places an import as first party by what lies in its ``src`` directories (the root and
+        ``src/`` by default) and finds each file's package by its ``__init__.py`` files (I001, INP001): the
+        names of the project's source files and of what the root and ``src/`` hold."""
+        names = [source.rel for source in self.project.sources]
+        for directory in (self.root, self.root / "src"):
+            with contextlib.suppress(OSError):
+                names += sorted(f"{directory.name}/{entry.name}" for entry in os.scandir(directory))
+        return ["layout:" + "\0".join(names)]
 
     def selection_inputs(self) -> list[str]:
         """Its configuration, and the ignore files its walk honours (``respect-gitignore``)."""
