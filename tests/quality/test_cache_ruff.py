@@ -132,9 +132,8 @@ def test_a_ruff_exclude_added_after_a_cached_run_applies(proj: Path, gate: Gate)
 
 def test_a_new_first_party_package_flips_a_cached_import_order_verdict(proj: Path, gate: Gate) -> None:
     (proj / "pyproject.toml").write_text('[tool.ruff.lint]\nselect = ["I"]\n')
-    (proj / "pkg" / "e.py").write_text(
-        "import os\n\nimport mypkg\nimport requests\n\nprint(os, mypkg, requests)\n"
-    )
+    imports = "import os\n\nimport mypkg\nimport requests\n\n"
+    (proj / "pkg" / "e.py").write_text(imports + "print(os, mypkg, requests)\n")
     assert gate("--checks", "ruff").findings("ruff") == []  # mypkg is third party, sorted with requests
     (proj / "mypkg").mkdir()
     (proj / "mypkg" / "__init__.py").write_text("")
