@@ -13,8 +13,14 @@ temporary project with no configuration of its own (so "by hand" means each tool
 
 Every run is a fresh process, timed end to end (wall clock, and the CPU time of the processes it started);
 each figure is the median of --repeat runs. Black's own cache is pointed at an empty directory for every
-cold and by-hand run, so neither side profits from it. On a shared machine the wall clock depends on what
-else runs; the CPU column does much less.
+cold and by-hand run, so neither side profits from it. Both sides run with compiled bytecode, as in an
+environment pip installed (PYTHONDONTWRITEBYTECODE is dropped and PYTHONPYCACHEPREFIX points into the
+temporary directory, warmed by one run of everything first): otherwise every process compiles the tools'
+modules anew, which weighs on whoever starts more processes. On a shared machine the wall clock depends on
+what else runs (the load average is printed before and after); the CPU column does much less.
+
+Last, what mlci's own start-up is made of (its share of a ruff run, where ruff itself takes little): the
+interpreter, mlci's imports (``-X importtime``), and the rest of an unchanged run.
 
     python bench/bench_quality.py [--package huggingface_hub] [--repeat 3] [--edit median|largest]
 
@@ -110,13 +116,16 @@ def main() -> None:
             f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; median of {args.repeat} runs"
         )
 
-        base_env = {**os.environ, "PYTHONPATH": str(SCRIPTS)}
+        base_env = {**os.environ, "PYTHONPATH": str(SCRIPTS), "PYTHONPYCACHEPREFIX": str(work / "pycache")}
+        base_env.pop("PYTHONDONTWRITEBYTECODE", None)
+        print(f"load average before: {_load()}")
 
         def fresh_env(label: str) -> dict[str, str]:
             cache = Path(tempfile.mkdtemp(prefix=f"{label}-", dir=work))
             return {**base_env, "XDG_CACHE_HOME": str(cache / "xdg"), "BLACK_CACHE_DIR": str(cache / "black")}
 
         mlci = [sys.executable, "-m", "mlci", "quality", "."]
+        warm_up(work, base_env)
 
         def measure(tools: tuple[list[str], ...], argv: list[str], label: str) -> tuple[Timing, ...]:
             """By hand and cold, interleaved (both see the same load), then the unchanged re-run."""
@@ -157,6 +166,7 @@ def main() -> None:
         ruff_hand, ruff_cold_s, ruff_unchanged = measure(
             RUFF_BY_HAND, [*mlci, "--checks", "ruff,ruff-format"], "ruff"
         )
+        overhead = start_up(project, warm_envs["ruff"], [*mlci, "--checks", "ruff,ruff-format"], args.repeat)
 
     table(
         "flake8, black, isort, bandit",
@@ -173,6 +183,49 @@ def main() -> None:
         ruff_cold_s,
         [("mlci quality --checks ruff,ruff-format, unchanged re-run", ruff_unchanged, GOALS["unchanged"])],
     )
+    print("\nmlci's start-up (wall s, median): " + ", ".join(f"{k} {v:.3f}" for k, v in overhead.items()))
+    print(f"load average after: {_load()}")
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg()) + " (1, 5, 15 min)"
+
+
+def warm_up(work: Path, env: dict[str, str]) -> None:
+    """One run of every tool and of mlci on a small project, so that every module they import is compiled."""
+    tiny = work / "warm-up"
+    tiny.mkdir()
+    (tiny / "mod.py").write_text("import os\n\nprint(os.sep)\n", encoding="utf-8")
+    env = {
+        **env,
+        "XDG_CACHE_HOME": str(work / "warm-up-cache"),
+        "BLACK_CACHE_DIR": str(work / "warm-up-black"),
+    }
+    for tool in (*BY_HAND, *RUFF_BY_HAND):
+        timed([sys.executable, "-m", *tool], tiny, env)
+    timed(
+        [sys.executable, "-m", "mlci", "quality", "--checks", "flake8,black,isort,bandit,ruff,ruff-format"],
+        tiny,
+        env,
+    )
+
+
+def start_up(project: Path, env: dict[str, str], argv: list[str], repeat: int) -> dict[str, float]:
+    """What an unchanged mlci run is made of: the interpreter, mlci's imports, and the rest."""
+
+    def wall(command: list[str]) -> float:
+        return median_of(repeat, lambda _: timed(command, project, env))[0]
+
+    python = wall([sys.executable, "-c", "pass"])
+    imports = "import mlci.cli, mlci.quality.command, mlci.quality.runner"
+    imported = wall([sys.executable, "-c", imports])
+    whole = wall(argv)
+    return {
+        "interpreter": python,
+        "mlci's imports": imported - python,
+        "the rest (discovery, hashing, cache look-ups, report)": whole - imported,
+        "whole unchanged run": whole,
+    }
 
 
 def table(title: str, hand: Timing, cold: Timing, warm: list[tuple[str, Timing, float]]) -> None:

@@ -57,8 +57,9 @@ class _RedactingFormatter(logging.Formatter):
         return gha.redact(super().format(record))
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser with every subcommand registered (imports each command module: they are light)."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every subcommand registered (imports each command module: they are light), or only
+    the command ``only`` (a run of one command imports no other command's module)."""
     parser = _Parser(
         prog="mlci",
         allow_abbrev=False,  # an action's flag must match exactly, never as a prefix of another
@@ -71,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     verbosity.add_argument("-q", "--quiet", action="store_true", help="Log warnings only. Default: off.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, module_name in COMMANDS.items():
+        if only is not None and name != only:
+            continue
         module = importlib.import_module(module_name)
         command = sub.add_parser(name, help=module.HELP, description=module.HELP, allow_abbrev=False)
         module.add_arguments(command)
@@ -108,8 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     root, mlci_logger = logging.getLogger(), logging.getLogger("mlci")
     saved_handlers, saved_levels = list(root.handlers), (root.level, mlci_logger.level)
     try:
-        parser = build_parser()
-        args = parser.parse_args(argv)
+        words = list(sys.argv[1:] if argv is None else argv)
+        command = next((word for word in words if not word.startswith("-")), None)
+        parser = build_parser(command if command in COMMANDS else None)
+        args = parser.parse_args(words)
         if args.command is None:
             parser.print_help()
             return EXIT_USAGE

@@ -68,9 +68,10 @@ def public_url(text: str) -> str:
     return _URL_CREDENTIALS.sub("", text)
 
 
-def redact(text: str) -> str:
-    """Replace every known secret value in ``text`` with ``***``; drop credentials from URLs."""
-    for value in _secret_values():
+def redact(text: str, secrets: Sequence[str] | None = None) -> str:
+    """Replace every known secret value in ``text`` with ``***``; drop credentials from URLs. ``secrets``:
+    the values :func:`_secret_values` gave, for a caller that redacts many texts at once (a table)."""
+    for value in _secret_values() if secrets is None else secrets:
         text = text.replace(value, "***")
     return public_url(text)
 
@@ -244,14 +245,14 @@ class Markdown(str):
     """Text that is Markdown already (a link mlci built from escaped parts): md_escape leaves it as it is."""
 
 
-def md_escape(text: object) -> str:
+def md_escape(text: object, secrets: Sequence[str] | None = None) -> str:
     """Make ``text`` literal inside a Markdown line or table cell (a line break becomes ``<br>``).
 
     Secrets are redacted first: once escaped (``ghs\\_abc``) a secret would slip past :func:`redact`.
     """
     if isinstance(text, Markdown):
         return text
-    escaped = _MD_SPECIAL.sub(r"\\\1", _MD_REFERENCE.sub(r"\1" + _ZWSP, redact(str(text))))
+    escaped = _MD_SPECIAL.sub(r"\\\1", _MD_REFERENCE.sub(r"\1" + _ZWSP, redact(str(text), secrets)))
     return escaped.replace("\r", " ").replace("\n", "<br>")
 
 
@@ -279,11 +280,12 @@ def md_link(text: object, url: str) -> Markdown:
 
 def md_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     """A GitHub-flavoured Markdown table."""
+    secrets = _secret_values()  # once for the table, not per cell
     lines = [
-        "| " + " | ".join(md_escape(h) for h in headers) + " |",
+        "| " + " | ".join(md_escape(h, secrets) for h in headers) + " |",
         "|" + "|".join("---" for _ in headers) + "|",
     ]
-    lines += ["| " + " | ".join(md_escape(cell) for cell in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(md_escape(cell, secrets) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
 
 

@@ -8,6 +8,10 @@ none). Entries live under ``$XDG_CACHE_HOME/mlci/quality/<tool>/`` (default ``~/
 JSON file each, written atomically, so parallel runs and a cache restored from another branch are safe: a
 foreign entry can only ever be found under the exact inputs that produced it.
 
+A tool whose file selection runs the tool itself (ruff's walk) has its selection cached the same way, under
+``<tool>.selection/``, keyed by the candidates' names and everything the walk reads, so an unchanged run
+starts no process of it.
+
 A hit refreshes the entry's mtime; at most once a day, entries unused for 30 days are deleted, so a cache
 carried from run to run (the action's ``cache`` input) does not grow without end.
 """
@@ -96,8 +100,8 @@ class ResultCache:
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"
 
-    def get(self, key: str) -> list[dict[str, Any]] | None:
-        """The stored findings, or None when there is no (readable) entry."""
+    def get(self, key: str) -> list[Any] | None:
+        """The stored findings (or a cached selection's names), or None when there is no (readable) entry."""
         if not self.enabled:
             return None
         path = self._path(key)
@@ -109,7 +113,7 @@ class ResultCache:
         findings = data.get("findings") if isinstance(data, dict) else None
         return findings if isinstance(findings, list) else None
 
-    def put(self, key: str, findings: list[dict[str, Any]]) -> None:
+    def put(self, key: str, findings: list[Any]) -> None:
         """Store an entry atomically; a cache that cannot be written is a warning, never a failure."""
         if not self.enabled:
             return

@@ -11,6 +11,8 @@ from __future__ import annotations
 import configparser
 import hashlib
 import json
+import os
+import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -78,4 +80,44 @@ def config_digest(
             )
     for text in extra:
         digest.update(b"\0extra\0" + text.encode())
+    return digest.hexdigest()
+
+
+#: The ignore files of a walker that follows git's rules (ripgrep's ``ignore`` crate, which ruff uses).
+IGNORE_FILES = (".gitignore", ".ignore")
+_EXCLUDES_FILE = re.compile(r"^\s*excludesfile\s*=\s*(?P<path>.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def ignore_digest(root: Path, listed: Iterable[str]) -> str:
+    """sha256 of every ignore file a git-style walk of the project reads: ``.gitignore`` and ``.ignore`` in
+    ``root`` and each directory above it, those ``listed`` below it (relative to ``root``), each
+    ``.git/info/exclude`` on the way up, and git's global excludes file (``core.excludesFile`` in the
+    user's git configuration, else ``$XDG_CONFIG_HOME/git/ignore``) with the configuration naming it."""
+    digest = hashlib.sha256()
+
+    def add(label: str, path: Path) -> None:
+        try:
+            digest.update(f"\0{label}\0".encode() + path.read_bytes())
+        except OSError:  # missing, a directory, unreadable: git reads nothing there either
+            pass
+
+    for level, directory in enumerate([root, *root.parents]):
+        for name in IGNORE_FILES:
+            add(f"{level}/{name}", directory / name)
+        add(f"{level}/.git/info/exclude", directory / ".git" / "info" / "exclude")
+    for rel in sorted(listed):
+        if rel.rsplit("/", 1)[-1] in IGNORE_FILES:
+            add(rel, root / rel)
+    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    configs = [Path(os.path.expanduser("~/.gitconfig")), Path(xdg, "git", "config")]
+    excludes = [Path(xdg, "git", "ignore")]
+    for config in configs:
+        add(str(config), config)
+        try:
+            text = config.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        excludes += [Path(os.path.expanduser(m["path"].strip('"'))) for m in _EXCLUDES_FILE.finditer(text)]
+    for path in excludes:
+        add(str(path), path)
     return digest.hexdigest()

@@ -1,11 +1,11 @@
 """Run the quality gate: pick each tool's files, serve what the cache knows, run the rest in parallel.
 
-For every project and linter: the adapter selects the files the tool would check by hand; each file's
-cache key (tool fingerprint, configuration digest, path, content hash) is looked up; the misses are split
-into chunks sized by their expected work and run, together with every other tool's chunks and pytest, on a
-pool of worker threads (one tool process each, so ``--jobs`` processes at most). Each run's output is parsed
-into findings per file and stored. A tool that fails to run is reported as an error and nothing of it is
-cached.
+For every project and linter: the adapter selects the files the tool would check by hand (a selection that
+runs the tool, ruff's, is cached under the candidates' names and what it reads); each file's cache key
+(tool fingerprint, configuration digest, path, content hash) is looked up; the misses are split into chunks
+sized by their expected work and run, together with every other tool's chunks and pytest, on a pool of
+worker threads (one tool process each, so ``--jobs`` processes at most). Each run's output is parsed into
+findings per file and stored. A tool that fails to run is reported as an error and nothing of it is cached.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pathlib import Path
 
 from mlci.errors import UserError
 from mlci.quality.cache import ResultCache, entry_key, file_digest, prune, tool_fingerprints
+from mlci.quality.configfiles import IGNORE_FILES
 from mlci.quality.model import Finding, PytestSummary, QualityResult, ToolResult
 from mlci.quality.project import Project, Source, changed_lines, changed_since, discover, group_paths
 from mlci.quality.pytest_run import run_pytest
@@ -38,6 +39,7 @@ CONFIG_NAMES = frozenset(
     {
         "pyproject.toml",
         ".pre-commit-config.yaml",
+        *IGNORE_FILES,  # not configuration, but what a selection that runs the tool reads (ruff's walk)
         *(name for tool in TOOLS.values() for name in tool.config_files),
     }
 )
@@ -109,16 +111,28 @@ def _environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+#: How a linter starts: as ``python -P -m MODULE ARGV...`` (the same module, arguments and sys.argv),
+#: with the cyclic garbage collector run less often. A formatter's syntax trees are cyclic (parent links),
+#: so at Python's default thresholds black spends about a fifth of its time collecting; the verdicts
+#: cannot differ (tests/quality/test_launch.py compares the output with ``python -m``).
+LINTER_LAUNCH = (
+    "import gc, runpy, sys; gc.set_threshold(50_000, 20, 100); del sys.argv[0]; "
+    "runpy.run_module(sys.argv[0], run_name='__main__', alter_sys=True)"
+)
+
+
 def execute(module: str, argv: Sequence[str], cwd: Path, extra_env: dict[str, str] | None = None) -> ToolRun:
     """Run ``python -m module argv...`` in ``cwd`` with this interpreter (the tools live beside mlci)."""
     log.debug("running in %s: %s -m %s %s", cwd, sys.executable, module, " ".join(argv[:12]))
     # -P: the project's own top-level packages (a json/ or types/ folder) must not shadow the standard
     # library inside a linter; pytest keeps `python -m pytest`'s rootdir on sys.path.
-    isolation = [] if module == "pytest" else ["-P"]
     # MLCI_PYTEST_PYTHON: the project's own environment (the root action's), apart from the linters'
-    python = (os.environ.get("MLCI_PYTEST_PYTHON") if module == "pytest" else None) or sys.executable
+    if module == "pytest":
+        command = [os.environ.get("MLCI_PYTEST_PYTHON") or sys.executable, "-m", module, *argv]
+    else:
+        command = [sys.executable, "-P", "-c", LINTER_LAUNCH, module, *argv]
     completed = subprocess.run(  # nosec B603: our interpreter, argument list, no shell
-        [python, *isolation, "-m", module, *argv],
+        command,
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -151,7 +165,9 @@ def require_tools(options: Options) -> None:
 def _chunks(linter: Linter, files: list[Source], sizes: dict[str, int], workers: int) -> list[list[Source]]:
     """Split a tool's files into chunks that pay for their process start, balanced by size."""
     kib = sum(sizes[s.rel] for s in files) / 1024
-    count = max(1, min(workers, int(kib * linter.cost_per_kib / (3 * linter.startup))))
+    count = (
+        1 if linter.parallel else max(1, min(workers, int(kib * linter.cost_per_kib / (3 * linter.startup))))
+    )
     count = max(count, math.ceil(len(files) / MAX_FILES_PER_CHUNK))
     bins: list[list[Source]] = [[] for _ in range(count)]
     loads = [0] * count
@@ -334,16 +350,31 @@ def _pytest_action(
     return action
 
 
-def sources_for(linter: Linter, project: Project) -> list[Source]:
+def sources_for(
+    linter: Linter, project: Project, fingerprint: str | None = None, use_cache: bool = False
+) -> list[Source]:
     """The files the linter checks: with --changed-since only the changed ones, unless a file the linter
-    reads (its configuration, its plugins) changed, which can change the verdict on every file."""
+    reads (its configuration, its plugins) changed, which can change the verdict on every file. A selection
+    that runs the tool is served from the cache when the candidates' names and what it reads are unchanged
+    (given the tool's ``fingerprint``)."""
     candidates = project.sources
     changed = project.changed
     if changed is not None and not any(
         linter.reads(Path(os.path.normpath(project.root / rel))) for rel in changed
     ):
         candidates = [source for source in candidates if source.rel in changed]
-    return linter.select(candidates)
+    if not (linter.select_runs_tool and use_cache and fingerprint and candidates):
+        return linter.select(candidates)
+    cache = ResultCache(f"{linter.name}.selection")
+    names = "\n".join(f"{source.walk_from}\0{source.rel}" for source in candidates)
+    key = entry_key(cache.directory.name, fingerprint, "\0".join(linter.selection_inputs()), "", names)
+    stored = cache.get(key)
+    if stored is not None and all(isinstance(rel, str) for rel in stored):
+        chosen = set(stored)
+        return [source for source in candidates if source.rel in chosen]
+    selected = linter.select(candidates)
+    cache.put(key, [source.rel for source in selected])
+    return selected
 
 
 def _projects(paths: Sequence[str], options: Options, cwd: Path) -> list[Project]:
@@ -396,7 +427,8 @@ def _lint_jobs(projects: list[Project], options: Options) -> tuple[dict[str, lis
     for tool in linters:
         for project in projects:
             linter = TOOLS[tool](project)
-            plan = _plan(linter, sources_for(linter, project), fingerprints[tool], digests, options.use_cache)
+            selected = sources_for(linter, project, fingerprints[tool], options.use_cache)
+            plan = _plan(linter, selected, fingerprints[tool], digests, options.use_cache)
             plans[tool].append(plan)
             sizes = {s.rel: digests.sizes[project.root / s.rel] for s in plan.misses}
             for files in _chunks(plan.linter, plan.misses, sizes, options.jobs):

@@ -75,6 +75,11 @@ class Linter:
     config_files: ClassVar[tuple[str, ...]] = ()
     pyproject_tables: ClassVar[tuple[str, ...]] = ()
     search_parents: ClassVar[bool] = True
+    #: True when ``select`` starts the tool (ruff's own walk): the runner then caches the selection under
+    #: the candidates' names and ``selection_inputs``, so an unchanged run starts no process for it
+    select_runs_tool: ClassVar[bool] = False
+    #: True when the tool spreads its files over every core itself (ruff): one process per run, no chunks
+    parallel: ClassVar[bool] = False
     #: Rough seconds per KiB of source and per process start, to split large runs into parallel chunks.
     cost_per_kib: ClassVar[float] = 0.003
     startup: ClassVar[float] = 0.2
@@ -115,8 +120,12 @@ class Linter:
             files=self.config_files,
             pyproject_tables=self.pyproject_tables,
             search_parents=self.search_parents,
-            extra=[*self.config_extra(), "hook args: " + "\0".join(self.hook_argv)],
+            extra=[*self.config_extra(), *self.layout(), "hook args: " + "\0".join(self.hook_argv)],
         )
+
+    def layout(self) -> list[str]:
+        """The project's file layout, where a verdict depends on it beyond what ``config_extra`` says."""
+        return []
 
     # ---- which files
     def selects(self, source: Source) -> bool:
@@ -125,6 +134,11 @@ class Linter:
 
     def select(self, sources: Sequence[Source]) -> list[Source]:
         return [source for source in sources if self.selects(source)]
+
+    def selection_inputs(self) -> list[str]:
+        """Digests of everything ``select`` reads besides the candidates' names (only asked when
+        ``select_runs_tool``): with the tool's version and mlci's, the key of the cached selection."""
+        return [self.config_digest()]
 
     # ---- how to run
     def arg(self, source: Source) -> str:

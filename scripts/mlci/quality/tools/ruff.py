@@ -15,6 +15,7 @@ caches the results per file). The version is the ruff installed beside mlci (``r
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from mlci.errors import UserError
-from mlci.quality.configfiles import load_toml, toml_table
+from mlci.quality.configfiles import ignore_digest, load_toml, toml_table
 from mlci.quality.diffs import first_changed_line, split_file_diffs
 from mlci.quality.model import Finding
 from mlci.quality.project import Source
@@ -47,6 +48,8 @@ class _RuffBase(Linter):
     pyproject_tables = ("tool.ruff", "project.requires-python")
     cost_per_kib = 0.0005
     startup = 0.05
+    select_runs_tool = True
+    parallel = True
     #: ruff's --config takes a file or a KEY=VALUE override; ruff itself then selects the files with it too
     hook_options = {"--line-length": True, "--config": True, "--target-version": True, "--preview": False}
 
@@ -98,6 +101,20 @@ class _RuffBase(Linter):
 
     def selects(self, source: Source) -> bool:
         return bool(self.select([source]))
+
+    def layout(self) -> list[str]:
+        """ruff places an import as first party by what lies in its ``src`` directories (the root and
+        ``src/`` by default) and finds each file's package by its ``__init__.py`` files (I001, INP001): the
+        names of the project's source files and of what the root and ``src/`` hold."""
+        names = [source.rel for source in self.project.sources]
+        for directory in (self.root, self.root / "src"):
+            with contextlib.suppress(OSError):
+                names += sorted(f"{directory.name}/{entry.name}" for entry in os.scandir(directory))
+        return ["layout:" + "\0".join(names)]
+
+    def selection_inputs(self) -> list[str]:
+        """Its configuration, and the ignore files its walk honours (``respect-gitignore``)."""
+        return [*super().selection_inputs(), ignore_digest(self.root, self.project.config_files)]
 
     def _selection_argv(self) -> list[str]:
         """The hook's --config overrides, which may move ruff's include and exclude too."""
