@@ -172,3 +172,95 @@ def test_a_broken_ruff_configuration_is_one_line_exit_2(ruff_project: Path, gate
     run = gate("--checks", "ruff")
     assert run.code == 2
     assert run.out.count("\n") == 1 and "ruff" in run.out
+
+
+def _format_by_hand(root: Path) -> set[str]:
+    """The files ``ruff format --check .`` run by hand would reformat."""
+    out = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "--output-format=json", "."],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    return {Path(item["filename"]).relative_to(root).as_posix() for item in json.loads(out or "[]")}
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        '[tool.ruff]\nline-length = 60\n[tool.ruff.format]\nexclude = ["pkg/mod.py"]\n',
+        '[tool.ruff]\nline-length = 60\nextend-exclude = ["pkg/mod.py"]\n',
+        '[tool.ruff]\nline-length = 60\nexclude = ["pkg/mod.py"]\n',
+    ],
+    ids=["format.exclude", "extend-exclude", "exclude"],
+)
+def test_ruff_format_skips_what_ruff_format_by_hand_skips(
+    ruff_project: Path, gate: Gate, setting: str
+) -> None:
+    (ruff_project / "pyproject.toml").write_text(setting)
+    assert "pkg/mod.py" not in _format_by_hand(ruff_project)
+    run = gate("--checks", "ruff-format")
+    assert {f["path"] for f in run.findings("ruff-format")} == _format_by_hand(ruff_project)
+    assert run.code == (1 if _format_by_hand(ruff_project) else 0)
+
+
+def test_ruff_lint_exclude_is_honoured_as_ruff_check_does(ruff_project: Path, gate: Gate) -> None:
+    pyproject = ruff_project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + 'exclude = ["pkg/mod.py"]\n')  # in [tool.ruff.lint]
+    expected = _by_hand(ruff_project)
+    assert "pkg/mod.py" not in {path for path, _, _, _ in expected}
+    run = gate("--checks", "ruff")
+    assert {(f["path"], f["code"], f["line"], f["cell"]) for f in run.findings("ruff")} == expected
+
+
+def test_an_extended_base_configuration_is_in_the_cache_key(tmp_path: Path, gate: Gate) -> None:
+    """``extend = "../base.toml"`` outside the project: editing the base re-checks, as ruff by hand sees."""
+    base = tmp_path / "shared" / "base.toml"
+    base.parent.mkdir()
+    base.write_text('line-length = 200\n[lint]\nselect = ["F"]\n')
+    root = tmp_path / "repo" / "proj"
+    root.mkdir(parents=True)
+    (root / "ruff.toml").write_text('extend = "../../shared/base.toml"\n')
+    (root / "mod.py").write_text("import os\n\nVALUE = '" + "x" * 100 + "'\n")
+    first = gate("--checks", "ruff", str(root))
+    assert [f["code"] for f in first.findings("ruff")] == ["F401"]
+    base.write_text('line-length = 40\n[lint]\nselect = ["E501"]\n')
+    second = gate("--checks", "ruff", str(root))
+    assert [f["code"] for f in second.findings("ruff")] == ["E501"]
+    assert second.cached() == {"ruff": 0}
+
+
+def test_an_extend_chain_in_a_nested_config_is_in_the_cache_key(ruff_project: Path, gate: Gate) -> None:
+    """pkg/ruff.toml extends configs/strict.toml, which extends configs/base.toml: the end of the chain."""
+    configs = ruff_project / "configs"
+    configs.mkdir()
+    (configs / "base.toml").write_text('[lint]\nselect = ["F"]\n')
+    (configs / "strict.toml").write_text('extend = "base.toml"\nline-length = 200\n')
+    (ruff_project / "pkg" / "ruff.toml").write_text('extend = "../configs/strict.toml"\n')
+    gate("--checks", "ruff")
+    (configs / "base.toml").write_text('[lint]\nselect = ["B"]\n')
+    run = gate("--checks", "ruff")
+    in_pkg = [(f["path"], f["code"]) for f in run.findings("ruff") if f["path"].startswith("pkg/")]
+    assert in_pkg == [("pkg/mod.py", "B006")]
+    assert {(f["path"], f["code"], f["line"], f["cell"]) for f in run.findings("ruff")} == _by_hand(
+        ruff_project
+    )
+
+
+def test_changed_since_an_extended_config_change_runs_every_file(
+    ruff_project: Path, gate: Gate, git: Callable[..., str]
+) -> None:
+    configs = ruff_project / "configs"
+    configs.mkdir()
+    (configs / "base.toml").write_text('[lint]\nselect = ["F"]\n')
+    (ruff_project / "pyproject.toml").write_text('[tool.ruff]\nextend = "configs/base.toml"\n')
+    git(ruff_project, "init", "-q", "-b", "main")
+    git(ruff_project, "add", "-A")
+    git(ruff_project, "commit", "-q", "-m", "initial")
+    git(ruff_project, "checkout", "-q", "-b", "feature")
+    (configs / "base.toml").write_text('line-length = 60\n[lint]\nselect = ["E501"]\n')
+    git(ruff_project, "commit", "-q", "-am", "stricter")
+    run = gate("--checks", "ruff", "--changed-since", "main")
+    assert run.code == 1
+    assert "pkg/mod.py" in {f["path"] for f in run.findings("ruff")}
