@@ -67,22 +67,14 @@ def ruff_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+def _ruff_json(root: Path, *args: str) -> list[dict[str, Any]]:
+    """What ``ruff ARGS --output-format=json --no-cache .``, run by hand in ``root``, reports."""
+    argv = [sys.executable, "-m", "ruff", *args, "--output-format=json", "--no-cache", "."]
+    out = subprocess.run(argv, cwd=root, capture_output=True, text=True, check=False).stdout
+    return list(json.loads(out or "[]"))
+
+
 def _by_hand(root: Path) -> set[tuple[str, str, int, int | None]]:
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ruff",
-            "check",
-            "--output-format=json",
-            "--no-cache",
-            ".",
-        ],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout
     return {
         (
             Path(item["filename"]).relative_to(root).as_posix(),
@@ -90,7 +82,7 @@ def _by_hand(root: Path) -> set[tuple[str, str, int, int | None]]:
             item["location"]["row"],
             item["cell"],
         )
-        for item in json.loads(out)
+        for item in _ruff_json(root, "check")
     }
 
 
@@ -176,14 +168,9 @@ def test_a_broken_ruff_configuration_is_one_line_exit_2(ruff_project: Path, gate
 
 def _format_by_hand(root: Path) -> set[str]:
     """The files ``ruff format --check .`` run by hand would reformat."""
-    out = subprocess.run(
-        [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "--output-format=json", "."],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout
-    return {Path(item["filename"]).relative_to(root).as_posix() for item in json.loads(out or "[]")}
+    return {
+        Path(item["filename"]).relative_to(root).as_posix() for item in _ruff_json(root, "format", "--check")
+    }
 
 
 @pytest.mark.parametrize(
