@@ -251,3 +251,25 @@ def test_changed_since_an_extended_config_change_runs_every_file(
     run = gate("--checks", "ruff", "--changed-since", "main")
     assert run.code == 1
     assert "pkg/mod.py" in {f["path"] for f in run.findings("ruff")}
+
+
+def test_a_config_file_named_by_the_hooks_args_is_in_the_cache_key(
+    ruff_project: Path, gate: Gate, git: Callable[..., str]
+) -> None:
+    """``args: [--config, ci/lint.toml]`` in the ruff hook: editing ci/lint.toml re-checks (also with
+    --changed-since), as ruff by hand with that --config sees."""
+    (ruff_project / "ci").mkdir()
+    (ruff_project / "ci" / "lint.toml").write_text('[lint]\nselect = ["F"]\n')
+    (ruff_project / ".pre-commit-config.yaml").write_text(
+        "repos:\n  - repo: https://github.com/astral-sh/ruff-pre-commit\n    rev: v0.8.0\n    hooks:\n"
+        "      - id: ruff\n        args: [--config, ci/lint.toml]\n"
+    )
+    git(ruff_project, "init", "-q", "-b", "main")
+    git(ruff_project, "add", "-A")
+    git(ruff_project, "commit", "-q", "-m", "initial")
+    assert "B006" not in {f["code"] for f in gate("--checks", "ruff").findings("ruff")}
+    git(ruff_project, "checkout", "-q", "-b", "feature")
+    (ruff_project / "ci" / "lint.toml").write_text('[lint]\nselect = ["B"]\n')
+    git(ruff_project, "commit", "-q", "-am", "bugbear")
+    run = gate("--checks", "ruff", "--changed-since", "main")
+    assert [(f["path"], f["code"]) for f in run.findings("ruff")] == [("pkg/mod.py", "B006")]

@@ -72,8 +72,9 @@ class _RuffBase(Linter):
         return toml_table(data, "tool.ruff") if path.name == "pyproject.toml" else data
 
     def _extended(self) -> list[Path]:
-        """Every file the ``extend`` chains of the project's ruff configurations reach (a path relative to
-        the file that names it; ``~`` and environment variables expanded, as ruff expands them)."""
+        """The configuration files the hook's ``--config`` names, and every file the ``extend`` chains of the
+        project's ruff configurations reach (a path relative to the file that names it; ``~`` and environment
+        variables expanded, as ruff expands them)."""
         if self._extends is None:
             starts = [
                 d / name
@@ -81,8 +82,11 @@ class _RuffBase(Linter):
                 for name in (*CONFIG_FILES, "pyproject.toml")
             ]
             starts += [self.root / rel for rel in self._nested_configs()]
-            starts += [self.root / value for value in self._config_args() if value.endswith(".toml")]
-            seen: list[Path] = []
+            named = [
+                Path(os.path.normpath(self.root / v)) for v in self._config_args() if v.endswith(".toml")
+            ]
+            starts += named
+            seen: list[Path] = list(named)  # a --config file of the hook's args: read, whatever its name
             for current in starts:
                 while current.is_file():
                     settings = self._settings(current)
