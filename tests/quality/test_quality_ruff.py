@@ -273,3 +273,19 @@ def test_a_config_file_named_by_the_hooks_args_is_in_the_cache_key(
     git(ruff_project, "commit", "-q", "-am", "bugbear")
     run = gate("--checks", "ruff", "--changed-since", "main")
     assert [(f["path"], f["code"]) for f in run.findings("ruff")] == [("pkg/mod.py", "B006")]
+
+
+def test_a_file_ruff_format_cannot_read_is_a_finding_as_by_hand(ruff_project: Path, gate: Gate) -> None:
+    """``error: Failed to read pkg/latin.py: stream did not contain valid UTF-8`` (exit 2 by hand)."""
+    (ruff_project / "pkg" / "latin.py").write_bytes(b"NAME = '\xe9t\xe9'\n")
+    assert "pkg/latin.py" in {
+        Path(item["filename"]).relative_to(ruff_project).as_posix()
+        for item in _ruff_json(ruff_project, "format", "--check")
+        if item["code"] == "io"
+    }
+    run = gate("--checks", "ruff-format")
+    assert run.tool("ruff-format")["status"] == "failed", run.tool("ruff-format")["error"]
+    latin = [f for f in run.findings("ruff-format") if f["path"] == "pkg/latin.py"]
+    assert [(f["code"], f["message"]) for f in latin] == [
+        ("cannot format", "stream did not contain valid UTF-8")
+    ]

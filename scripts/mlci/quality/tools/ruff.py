@@ -37,6 +37,8 @@ CONFIG_FILES = ("ruff.toml", ".ruff.toml")
 _PARSE_ERROR = re.compile(
     r"^error: Failed to parse (?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$"
 )
+#: a file ruff cannot read (not UTF-8, say): by hand an error of ``ruff format --check`` too (exit 2)
+_READ_ERROR = re.compile(r"^error: Failed to read (?P<path>.+?): (?P<message>.+)$")
 FORMAT_MESSAGE = (
     "ruff format would reformat this file (the diff is in the log); run ruff format, or mlci quality --fix"
 )
@@ -262,14 +264,15 @@ class RuffFormat(_RuffBase):
             )
         errors = 0
         for line in run.stderr.splitlines():
-            match = _PARSE_ERROR.match(line.strip())
+            match = _PARSE_ERROR.match(line.strip()) or _READ_ERROR.match(line.strip())
             if match and (where := self.lookup(names, match["path"])) is not None:
                 errors += 1
+                located = match.re is _PARSE_ERROR
                 results[where].append(
                     self.finding(
                         where,
-                        line=int(match["line"]),
-                        col=int(match["col"]),
+                        line=int(match["line"]) if located else 1,
+                        col=int(match["col"]) if located else None,
                         code="cannot format",
                         message=match["message"],
                     )
