@@ -289,3 +289,19 @@ def test_a_file_ruff_format_cannot_read_is_a_finding_as_by_hand(ruff_project: Pa
     assert [(f["code"], f["message"]) for f in latin] == [
         ("cannot format", "stream did not contain valid UTF-8")
     ]
+
+
+def test_a_notebook_ruff_format_finding_names_the_cell_as_by_hand(
+    ruff_project: Path, gate: Gate, actions: ActionsStep
+) -> None:
+    """ruff format names the notebook's cell and the line in it; a line of the .ipynb JSON would be wrong."""
+    expected = [
+        item["cell"]
+        for item in _ruff_json(ruff_project, "format", "--check")
+        if item["filename"].endswith("analysis.ipynb")
+    ]
+    run = gate("--checks", "ruff-format")
+    ours = [f for f in run.findings("ruff-format") if f["path"] == "analysis.ipynb"]
+    assert [f["cell"] for f in ours] == expected and expected[0] is not None
+    annotation = next(line for line in run.out.splitlines() if "file=analysis.ipynb" in line)
+    assert ",line=" not in annotation and f"cell {expected[0]}, line {ours[0]['line']}: " in annotation

@@ -37,6 +37,7 @@ CONFIG_FILES = ("ruff.toml", ".ruff.toml")
 _PARSE_ERROR = re.compile(
     r"^error: Failed to parse (?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$"
 )
+_FIRST_CELL = re.compile(r"^--- a/.+:cell (?P<cell>\d+)$", re.MULTILINE)
 #: a file ruff cannot read (not UTF-8, say): by hand an error of ``ruff format --check`` too (exit 2)
 _READ_ERROR = re.compile(r"^error: Failed to read (?P<path>.+?): (?P<message>.+)$")
 FORMAT_MESSAGE = (
@@ -252,6 +253,7 @@ class RuffFormat(_RuffBase):
         results: dict[str, list[Finding]] = {source.rel: [] for source in files}
         diffs = split_file_diffs(run.stdout, lambda name: self.lookup(names, name))
         for rel in sorted(diffs):
+            cell = _FIRST_CELL.search(diffs[rel])  # a notebook: the line is the cell's, as ruff counts it
             results[rel].append(
                 self.finding(
                     rel,
@@ -260,6 +262,7 @@ class RuffFormat(_RuffBase):
                     code="would reformat",
                     message=FORMAT_MESSAGE,
                     detail=diffs[rel],
+                    cell=int(cell["cell"]) if cell else None,
                 )
             )
         errors = 0
