@@ -4,9 +4,13 @@ black is: a finding per file that would change, its diff in the log, ``--fix`` a
 ruff reads its configuration itself, hierarchically: for each file, the closest ``pyproject.toml`` with a
 ``[tool.ruff]`` table, ``ruff.toml`` or ``.ruff.toml``. Runs happen in the project root with explicit file
 names, so every file meets the configuration it meets by hand; the cache key covers every such file in the
-project and above it. The selection is ruff's own: ``ruff check --show-files`` on the PATHs (its
-``include``, ``exclude``, ``extend-exclude`` and ``.gitignore`` rules). ``ruff format`` uses that same list;
-a ``[tool.ruff.format] exclude`` of its own is not applied (the format check then reports those files).
+project and above it, every file an ``extend = "..."`` chain reaches (also outside the project), and
+ruff's user-level configuration. The selection is ruff's own: ``ruff check --show-files`` on the PATHs (its
+``include``, ``exclude``, ``extend-exclude`` and ``.gitignore`` rules); the files found by walking a
+directory run with ``--force-exclude``, so ruff itself also applies ``[tool.ruff.lint] exclude`` and
+``[tool.ruff.format] exclude`` to them, as it does when it walks the directory by hand (a file so excluded
+counts as checked, with no findings). A file named explicitly as a PATH is checked as ruff checks a file
+named on its command line (excluded only where the configuration sets ``force-exclude``).
 
 Jupyter notebooks (``.ipynb``) are checked as ruff checks them; a finding in a notebook names the cell and
 the line in it that ruff reports. ``--no-cache`` keeps ruff's own ``.ruff_cache`` out of the project (mlci
@@ -34,6 +38,9 @@ CONFIG_FILES = ("ruff.toml", ".ruff.toml")
 _PARSE_ERROR = re.compile(
     r"^error: Failed to parse (?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$"
 )
+_FIRST_CELL = re.compile(r"^--- a/.+:cell (?P<cell>\d+)$", re.MULTILINE)
+#: a file ruff cannot read (not UTF-8, say): by hand an error of ``ruff format --check`` too (exit 2)
+_READ_ERROR = re.compile(r"^error: Failed to read (?P<path>.+?): (?P<message>.+)$")
 FORMAT_MESSAGE = (
     "ruff format would reformat this file (the diff is in the log); run ruff format, or mlci quality --fix"
 )
@@ -55,7 +62,7 @@ class _RuffBase(Linter):
 
     def __init__(self, project: Any) -> None:
         super().__init__(project)
-        self._shown: set[str] | None = None
+        self._extends: list[Path] | None = None
 
     def _nested_configs(self) -> list[str]:
         """ruff configuration files below the root (ruff applies the closest one to each file)."""
@@ -64,6 +71,41 @@ class _RuffBase(Linter):
     @staticmethod
     def _is_config(path: Path) -> bool:
         return path.name in CONFIG_FILES or path.name == "pyproject.toml"
+
+    def _settings(self, path: Path) -> dict[str, Any] | None:
+        """The ruff settings a configuration file holds (None: a pyproject.toml without [tool.ruff])."""
+        data = load_toml(path)
+        return toml_table(data, "tool.ruff") if path.name == "pyproject.toml" else data
+
+    def _extended(self) -> list[Path]:
+        """The configuration files the hook's ``--config`` names, and every file the ``extend`` chains of the
+        project's ruff configurations reach (a path relative to the file that names it; ``~`` and environment
+        variables expanded, as ruff expands them)."""
+        if self._extends is None:
+            starts = [
+                d / name
+                for d in (self.root, *self.root.parents)
+                for name in (*CONFIG_FILES, "pyproject.toml")
+            ]
+            starts += [self.root / rel for rel in self._nested_configs()]
+            named = [
+                Path(os.path.normpath(self.root / v)) for v in self._config_args() if v.endswith(".toml")
+            ]
+            starts += named
+            seen: list[Path] = list(named)  # a --config file of the hook's args: read, whatever its name
+            for current in starts:
+                while current.is_file():
+                    settings = self._settings(current)
+                    target = settings.get("extend") if isinstance(settings, dict) else None
+                    if not isinstance(target, str):
+                        break
+                    expanded = os.path.expandvars(os.path.expanduser(target))
+                    current = Path(os.path.normpath(current.parent / expanded))
+                    if current in seen:
+                        break  # a cycle, or a chain already followed
+                    seen.append(current)
+            self._extends = seen
+        return self._extends
 
     def config_extra(self) -> list[str]:
         extra = []
@@ -74,11 +116,16 @@ class _RuffBase(Linter):
                 extra.append(f"{rel}:{json.dumps(table, sort_keys=True)}")
             else:
                 extra.append(f"{rel}:{path.read_text(encoding='utf-8', errors='replace')}")
+        for path in [*self._extended(), *_user_configs()]:
+            try:
+                extra.append(f"{path}:{path.read_text(encoding='utf-8', errors='replace')}")
+            except OSError:
+                extra.append(f"{path}: missing")
         return extra
 
     def reads(self, path: Path) -> bool:
         inside = path == self.root or self.root in path.parents
-        return super().reads(path) or (inside and self._is_config(path))
+        return super().reads(path) or (inside and self._is_config(path)) or path in self._extended()
 
     def select(self, sources: Sequence[Source]) -> list[Source]:
         if not sources:
@@ -118,13 +165,33 @@ class _RuffBase(Linter):
 
     def _selection_argv(self) -> list[str]:
         """The hook's --config overrides, which may move ruff's include and exclude too."""
-        argv: list[str] = []
+        return [f"--config={value}" for value in self._config_args()]
+
+    def _config_args(self) -> list[str]:
+        """The values of the hook's --config options (a configuration file or a KEY=VALUE override)."""
+        values: list[str] = []
         for i, arg in enumerate(self.hook_argv):
             if arg.startswith("--config="):
-                argv.append(arg)
+                values.append(arg.removeprefix("--config="))
             elif arg == "--config" and i + 1 < len(self.hook_argv):
-                argv += self.hook_argv[i : i + 2]
-        return argv
+                values.append(self.hook_argv[i + 1])
+        return values
+
+    def _exclusion_argv(self, files: Sequence[Source]) -> list[str]:
+        """``--force-exclude`` when a file was found by walking a directory: ruff then applies every
+        exclusion (also ``lint.exclude``, ``format.exclude``) as when it walks the directory itself."""
+        return ["--force-exclude"] if any(source.walk_from != source.rel for source in files) else []
+
+
+def _user_configs() -> list[Path]:
+    """ruff's user-level configuration files (read when no project configuration applies to a file)."""
+    if os.name == "nt":
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    else:
+        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return [
+        base / "ruff" / name for name in ("pyproject.toml", *CONFIG_FILES) if (base / "ruff" / name).is_file()
+    ]
 
 
 class Ruff(_RuffBase):
@@ -143,12 +210,12 @@ class Ruff(_RuffBase):
     }
 
     def check_argv(self, files: Sequence[Source]) -> list[str]:
-        argv = ["check", "--output-format=json", "--no-cache", "--no-fix", *self.hook_argv, "--"]
-        return [*argv, *map(self.arg, files)]
+        argv = ["check", "--output-format=json", "--no-cache", "--no-fix", *self._exclusion_argv(files)]
+        return [*argv, *self.hook_argv, "--", *map(self.arg, files)]
 
     def fix_argv(self, files: Sequence[Source]) -> list[str]:
-        argv = ["check", "--fix", "--no-cache", "--quiet", "--exit-zero", *self.hook_argv, "--"]
-        return [*argv, *map(self.arg, files)]
+        argv = ["check", "--fix", "--no-cache", "--quiet", "--exit-zero", *self._exclusion_argv(files)]
+        return [*argv, *self.hook_argv, "--", *map(self.arg, files)]
 
     def parse(self, files: Sequence[Source], run: ToolRun) -> dict[str, list[Finding]]:
         if run.returncode not in (0, 1):
@@ -189,10 +256,12 @@ class RuffFormat(_RuffBase):
     cost_per_kib = 0.0003
 
     def check_argv(self, files: Sequence[Source]) -> list[str]:
-        return ["format", "--check", "--diff", "--no-cache", *self.hook_argv, "--", *map(self.arg, files)]
+        argv = ["format", "--check", "--diff", "--no-cache", *self._exclusion_argv(files), *self.hook_argv]
+        return [*argv, "--", *map(self.arg, files)]
 
     def fix_argv(self, files: Sequence[Source]) -> list[str]:
-        return ["format", "--no-cache", "--quiet", *self.hook_argv, "--", *map(self.arg, files)]
+        argv = ["format", "--no-cache", "--quiet", *self._exclusion_argv(files), *self.hook_argv]
+        return [*argv, "--", *map(self.arg, files)]
 
     def parse(self, files: Sequence[Source], run: ToolRun) -> dict[str, list[Finding]]:
         if run.returncode not in (0, 1, 2):
@@ -201,6 +270,7 @@ class RuffFormat(_RuffBase):
         results: dict[str, list[Finding]] = {source.rel: [] for source in files}
         diffs = split_file_diffs(run.stdout, lambda name: self.lookup(names, name))
         for rel in sorted(diffs):
+            cell = _FIRST_CELL.search(diffs[rel])  # a notebook: the line is the cell's, as ruff counts it
             results[rel].append(
                 self.finding(
                     rel,
@@ -209,18 +279,20 @@ class RuffFormat(_RuffBase):
                     code="would reformat",
                     message=FORMAT_MESSAGE,
                     detail=diffs[rel],
+                    cell=int(cell["cell"]) if cell else None,
                 )
             )
         errors = 0
         for line in run.stderr.splitlines():
-            match = _PARSE_ERROR.match(line.strip())
+            match = _PARSE_ERROR.match(line.strip()) or _READ_ERROR.match(line.strip())
             if match and (where := self.lookup(names, match["path"])) is not None:
                 errors += 1
+                located = match.re is _PARSE_ERROR
                 results[where].append(
                     self.finding(
                         where,
-                        line=int(match["line"]),
-                        col=int(match["col"]),
+                        line=int(match["line"]) if located else 1,
+                        col=int(match["col"]) if located else None,
                         code="cannot format",
                         message=match["message"],
                     )
