@@ -145,3 +145,28 @@ def test_summary_markdown_shows_file_names_and_messages_as_written(
     assert "<td>shop/__init__.py:2</td>" in html  # not shop/<strong>init</strong>.py
     assert "<td>shop/_x_ &lt;b&gt;.py:1</td>" in html
     assert "<td>'os' imported but unused</td>" in html
+
+
+@pytest.mark.parametrize(
+    ("paths", "path", "workspace", "shown"),
+    [
+        # the same function with Windows' path module: what a windows-latest runner computes
+        ("ntpath", r"D:\a\proj\proj\pkg\mod.py", r"D:\a\proj\proj", "pkg/mod.py"),
+        ("ntpath", r"pkg\sub\mod.py", r"D:\a\proj\proj", "pkg/sub/mod.py"),
+        ("ntpath", r"C:\hostedtoolcache\x.py", r"D:\a\proj\proj", "C:/hostedtoolcache/x.py"),  # another drive
+        ("posixpath", "/home/runner/work/p/p/pkg/mod.py", "/home/runner/work/p/p", "pkg/mod.py"),
+        ("posixpath", "/opt/other/x.py", "/home/runner/work/p/p", "/opt/other/x.py"),
+        ("posixpath", "/home/runner/work/p/p/..data/x.py", "/home/runner/work/p/p", "..data/x.py"),
+    ],
+)
+def test_annotation_paths_are_forward_slashes_relative_to_the_workspace_on_every_os(
+    paths: str, path: str, workspace: str, shown: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    from mlci.quality import command
+
+    module = importlib.import_module(paths)
+    if paths == "ntpath":  # relpath of a relative path starts from the current directory: the workspace
+        monkeypatch.setattr(module, "abspath", lambda p: p if module.isabs(p) else module.join(workspace, p))
+    assert command._display(path, workspace, module) == shown

@@ -7,7 +7,7 @@ import argparse
 import os
 import shlex
 from dataclasses import asdict
-from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from mlci import gha
@@ -151,12 +151,23 @@ def _display_base() -> str:
     return workspace if gha.in_actions() and workspace else os.getcwd()
 
 
-def _display(path: str | None, base: str) -> str | None:
-    """The path relative to ``base`` with forward slashes (GitHub's form on every OS), else as it is."""
+def _display(path: str | None, base: str, paths: ModuleType = os.path) -> str | None:
+    """The path relative to ``base`` with forward slashes (GitHub's form on every OS), else as it is.
+
+    ``paths`` is the OS's path module (``ntpath`` on Windows, where a path on another drive than the
+    workspace has no relative form).
+    """
     if path is None:
         return None
-    relative = Path(os.path.relpath(path, base)).as_posix()
-    return Path(path).as_posix() if relative.startswith("..") else relative
+
+    def forward(text: str) -> str:
+        return text.replace(paths.sep, "/") if paths.sep != "/" else text
+
+    try:
+        relative = forward(paths.relpath(path, base))
+    except ValueError:  # another drive
+        return forward(path)
+    return forward(path) if relative == ".." or relative.startswith("../") else relative
 
 
 def _closeness(finding: Finding, changed: dict[str, set[int] | None] | None) -> int:
