@@ -197,3 +197,24 @@ def test_a_pyfunc_without_signature_is_not_said_to_be_fitted_on_an_array(
     line = _one_line(capsys)
     assert "has no signature naming its input columns" in line and "--features age,visits" in line
     assert "on an array" not in line
+
+
+def test_a_schema_mismatch_says_what_mlflow_refused_not_the_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """MLflow's schema check starts its message with the whole DataFrame: the line showed rows of data."""
+    rows = _signed_pyfunc(tmp_path / "model")
+    rows.assign(visits=rows.visits.map(lambda v: f"{v} visits")).to_csv(tmp_path / "data.csv", index=False)
+    argv = [
+        "validate",
+        "--trust-pickle",
+        "--model",
+        str(tmp_path / "model"),
+        "--data",
+        str(tmp_path / "data.csv"),
+    ]
+    assert cli.main([*argv, "--target", "label", "--thresholds", "accuracy: 0.5"]) == 2
+    line = _one_line(capsys)
+    assert "MLflow's schema check refused the data" in line
+    assert "column visits" in line  # MLflow's own reason, which follows the data in its message
+    assert "age     visits" not in line  # not the DataFrame's header (nor its rows)

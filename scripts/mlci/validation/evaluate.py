@@ -206,6 +206,18 @@ def _show_values(values: np.ndarray, limit: int = 5) -> str:
     return f"{_show(set(distinct[:limit]))}{more} ({_type_name(values)})"
 
 
+def _reason(exc: Exception) -> str:
+    """The first line of why a model refused the data.
+
+    MLflow's schema check writes the whole DataFrame first ("Failed to enforce schema of data '<frame>' with
+    schema '<schema>'. Error: <reason>"): its reason is the part to show.
+    """
+    text = str(exc)
+    if text.startswith("Failed to enforce schema of data") and "Error: " in text:
+        return "MLflow's schema check refused the data: " + text.rsplit("Error: ", 1)[1].splitlines()[0]
+    return (text.splitlines() or [""])[0]
+
+
 class _ModelRun:
     """The accumulators of one model during the pass."""
 
@@ -259,7 +271,7 @@ class _ModelRun:
             try:
                 result = getattr(self.candidate.model.model, method)(X)
             except Exception as exc:  # the model rejects the data (feature count, dtype...): bad input
-                first_line = (str(exc).splitlines() or [""])[0]
+                first_line = _reason(exc)
                 raise UserError(
                     f"{self.candidate.where}: {method}() failed on the data: {type(exc).__name__}: "
                     f"{first_line}",
