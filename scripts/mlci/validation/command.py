@@ -217,19 +217,14 @@ def run(args: argparse.Namespace) -> bool:
     from mlci.errors import UserError
     from mlci.files import write_json
     from mlci.validation import render
-    from mlci.validation.requirements_command import describe_versions, evaluated_with
     from mlci.validation.runner import validate
 
     try:
         result = validate(_options(args))
     except UserError as exc:  # the comment of an earlier run must not stay green: say this one could not run
         if args.pr_comment:
-            _comment(
-                f"## ❌ Model validation could not run\n\n**bad input (exit 2):** {gha.md_escape(str(exc))}\n",
-                args.pr_comment_key,
-            )
+            _comment(render.could_not_run(str(exc)), args.pr_comment_key)
         raise
-    versions = evaluated_with()
     for warning in result.all_warnings:
         gha.warning(warning, title="mlci validate")
     for notice in result.notices:
@@ -240,8 +235,7 @@ def run(args: argparse.Namespace) -> bool:
         gha.info(render.text(result))
     for annotation in render.failure_annotations(result):
         gha.annotate(annotation)
-    gha.info(f"evaluated with {describe_versions(versions)}")
-    summary = f"{render.markdown(result).rstrip()}\n\n**Evaluated with:** {describe_versions(versions)}\n"
+    summary = render.markdown(result)
     gha.add_summary(summary)
     outputs: dict[str, object] = {
         "passed": "true" if result.passed else "false",
@@ -250,7 +244,7 @@ def run(args: argparse.Namespace) -> bool:
         "inconclusive": len(result.inconclusive),
     }
     if args.report:
-        outputs["report-path"] = str(write_json(args.report, {**result.to_json(), "environment": versions}))
+        outputs["report-path"] = str(write_json(args.report, result.to_json()))
     gha.set_outputs(outputs)
     if args.pr_comment:
         _comment(summary, args.pr_comment_key)

@@ -140,7 +140,7 @@ def tree_sha256(directory: Path) -> str:
     return digest.hexdigest()
 
 
-def _check_pin(path: Path, actual: str, trust: Trust, where: str) -> bool:
+def check_pin(path: Path, actual: str, trust: Trust, where: str) -> bool:
     """True when ``--sha256`` pins this file (or directory tree); UserError when it pins other content."""
     if trust.sha256 is None:
         return False
@@ -219,7 +219,7 @@ def _call_loader(load: Callable[[], Any], where: str) -> tuple[Any, list[str]]:
 
 def _load_pickle(path: Path, trust: Trust, where: str, fmt: str, reader: str) -> LoadedModel:
     actual = file_sha256(path)
-    pinned = _check_pin(path, actual, trust, where)
+    pinned = check_pin(path, actual, trust, where)
     if not (pinned or trust.trust_pickle):
         raise _refuse_pickle(where, path, actual, trust)
     if reader == "joblib":
@@ -246,7 +246,7 @@ def _load_skops(
 
     if pin is None:
         target, actual = path, file_sha256(path)
-        pinned = _check_pin(path, actual, trust, where)
+        pinned = check_pin(path, actual, trust, where)
     else:
         (target, actual), pinned = pin, False  # the caller checked the tree's pin
     try:
@@ -281,7 +281,7 @@ def _read_mlmodel(directory: Path, where: str) -> dict[str, Any]:
 def _load_mlflow_dir(directory: Path, trust: Trust, where: str) -> LoadedModel:
     """An MLflow model directory, pinned by its tree hash, loaded by its flavour."""
     tree = tree_sha256(directory)
-    pinned = _check_pin(directory, tree, trust, where)
+    pinned = check_pin(directory, tree, trust, where)
     # The tree covers every file loaded below: a pinned tree vouches for each of them.
     vouched = Trust(trust_pickle=pinned or trust.trust_pickle, sha256_flag=trust.sha256_flag)
     flavors = _read_mlmodel(directory, where)["flavors"]

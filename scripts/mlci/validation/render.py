@@ -46,6 +46,13 @@ def model_line(identity: dict[str, Any]) -> str:
     return f"{identity['uri']}{' -> ' + where if where else ''} ({identity.get('format')}{sha})"
 
 
+def environment_line(versions: dict[str, str]) -> str:
+    """``Python 3.11.9, scikit-learn 1.5.2, ...``: what evaluated the model."""
+    return ", ".join(
+        f"{'Python' if name == 'python' else name} {version}" for name, version in versions.items()
+    )
+
+
 def data_line(data: dict[str, Any]) -> str:
     """One line naming the evaluation rows."""
     commit = (data.get("resolved") or {}).get("commit")
@@ -220,6 +227,11 @@ def _notes(result: ValidationResult) -> list[str]:
     return [*result.all_warnings, *result.notices, *result.low_support, *result.evaluation.notes]
 
 
+def could_not_run(line: str) -> str:
+    """The summary of a run that bad input stopped (exit 2): what replaces an earlier run's comment."""
+    return f"## ❌ Model validation could not run\n\n**bad input (exit 2):** {gha.md_escape(line)}\n"
+
+
 def markdown(result: ValidationResult) -> str:
     """The job summary (and the PR comment body)."""
     icon = "✅" if result.passed else "❌"
@@ -227,7 +239,8 @@ def markdown(result: ValidationResult) -> str:
         f"## {icon} Model validation {verdict(result)}",
         "",
         f"**Model:** {gha.md_code(model_line(result.model.identity))}  ",
-        f"**Data:** {gha.md_escape(data_line(result.data))}",
+        f"**Data:** {gha.md_escape(data_line(result.data))}  ",
+        f"**Evaluated with:** {gha.md_escape(environment_line(result.environment))}",
     ]
     if result.baseline is not None:
         lines.append(f"**Baseline:** {gha.md_code(model_line(result.baseline.identity))}")
@@ -259,6 +272,7 @@ def text(result: ValidationResult) -> str:
     if result.baseline is not None:
         lines.append(f"baseline: {model_line(result.baseline.identity)}")
     lines.append(f"data: {data_line(result.data)}")
+    lines.append(f"evaluated with: {environment_line(result.environment)}")
     if result.evaluation.metrics:
         headers, rows = metrics_rows(result, markdown=False)
         lines += ["", gha.text_table(headers, rows), interval_line(result)]

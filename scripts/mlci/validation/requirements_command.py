@@ -25,20 +25,6 @@ if TYPE_CHECKING:
 
 HELP = "Print the library versions an MLflow model was logged with (its requirements.txt), one per line."
 
-#: The libraries whose versions decide how a model loads and predicts: the report names those installed.
-EVALUATED_WITH = (
-    "scikit-learn",
-    "numpy",
-    "scipy",
-    "pandas",
-    "joblib",
-    "cloudpickle",
-    "skops",
-    "xgboost",
-    "lightgbm",
-    "catboost",
-)
-
 #: Requirements mlci does not take from the model: its own MLflow client serves every flavour it loads.
 _SKIPPED = ("mlflow", "mlflow-skinny")
 
@@ -50,26 +36,6 @@ class ModelRequirements:
     requirements: list[str] = field(default_factory=list)
     python: str | None = None  # python_env.yaml's python version
     skipped: list[str] = field(default_factory=list)
-
-
-def evaluated_with() -> dict[str, str]:
-    """The Python and the EVALUATED_WITH libraries (those installed) this process evaluates a model with."""
-    from importlib import metadata
-
-    versions = {"python": platform.python_version()}
-    for name in EVALUATED_WITH:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return versions
-
-
-def describe_versions(versions: dict[str, str]) -> str:
-    """``Python 3.11.9, scikit-learn 1.5.2, ...``"""
-    return ", ".join(
-        f"{'Python' if name == 'python' else name} {version}" for name, version in versions.items()
-    )
 
 
 def _name(line: str) -> str:
@@ -152,18 +118,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _vouched(directory: Path, trust: Trust, where: str) -> bool:
-    """The user trusts this model directory: --trust-pickle, or a pin that matches (UserError if not)."""
-    from mlci.validation.loading import _check_pin, tree_sha256
+def _vouched(directory: Path, tree: str, trust: Trust, where: str) -> bool:
+    """The user trusts this model directory (``tree``: its tree hash): --trust-pickle, or a pin that
+    matches (UserError if not)."""
+    from mlci.validation.loading import check_pin
 
-    return _check_pin(directory, tree_sha256(directory), trust, where) or trust.trust_pickle
+    return check_pin(directory, tree, trust, where) or trust.trust_pickle
 
 
 def _read(flag: str, uri: str, args: argparse.Namespace, workdir: Path) -> list[str]:
     """One model's requirements; what was left out, and a Python mismatch, as notices. An MLflow model
     that is neither pinned nor trusted gives none: what it names would be installed, and installing runs code.
     """
-    from mlci.validation.loading import Trust
+    from mlci.validation.loading import Trust, tree_sha256
     from mlci.validation.sources import fetch
     from mlci.validation.uri import parse_model_uri
 
@@ -178,12 +145,11 @@ def _read(flag: str, uri: str, args: argparse.Namespace, workdir: Path) -> list[
     pin = args.sha256 if flag == "--model" else args.baseline_sha256
     trust = Trust(trust_pickle=args.trust_pickle, sha256=pin, sha256_flag=pin_flag)
     found = read_model_requirements(fetched.path, where)
-    if found.requirements and not _vouched(fetched.path, trust, where):
-        from mlci.validation.loading import tree_sha256
-
+    tree = tree_sha256(fetched.path) if found.requirements else ""
+    if found.requirements and not _vouched(fetched.path, tree, trust, where):
         gha.notice(
             f"{where}: its logged versions ({' '.join(found.requirements)}) are not used: installing the "
-            f"packages a model names runs their code. Pin the model ({pin_flag} {tree_sha256(fetched.path)}) "
+            f"packages a model names runs their code. Pin the model ({pin_flag} {tree}) "
             "or trust it (--trust-pickle).",
             title="mlci model-requirements",
         )

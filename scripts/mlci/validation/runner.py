@@ -92,6 +92,9 @@ class ValidationResult:
     interval_spec: IntervalSpec = IntervalSpec()
     gate: Gate = Gate()
     notices: list[str] = field(default_factory=list)  # what mlci chose for the user (e.g. a default split)
+    environment: dict[str, str] = field(
+        default_factory=dict
+    )  # the versions that evaluated it (evaluated_with)
 
     @property
     def all_warnings(self) -> list[str]:
@@ -131,6 +134,7 @@ class ValidationResult:
             "warnings": self.warnings,
             "low_support": self.low_support,
             "notices": self.notices,
+            "environment": self.environment,
             "baseline": (
                 None
                 if self.baseline is None or self.baseline_evaluation is None
@@ -143,6 +147,35 @@ class ValidationResult:
                 }
             ),
         }
+
+
+#: The libraries whose versions decide how a model loads and predicts: the report names those installed.
+EVALUATED_WITH = (
+    "scikit-learn",
+    "numpy",
+    "scipy",
+    "pandas",
+    "joblib",
+    "cloudpickle",
+    "skops",
+    "xgboost",
+    "lightgbm",
+    "catboost",
+)
+
+
+def evaluated_with() -> dict[str, str]:
+    """The Python and the EVALUATED_WITH libraries (those installed) this process evaluates a model with."""
+    import platform
+    from importlib import metadata
+
+    versions = {"python": platform.python_version()}
+    for name in EVALUATED_WITH:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
 
 
 def _validate_options(options: Options) -> None:
@@ -438,4 +471,5 @@ def validate(options: Options) -> ValidationResult:
         baseline_evaluation=evaluations[1] if len(evaluations) > 1 else None,
         warnings=warnings,
         notices=notices,
+        environment=evaluated_with(),
     )
