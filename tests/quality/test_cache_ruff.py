@@ -25,9 +25,9 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[str]]]:
     calls: list[tuple[str, list[str]]] = []
     real = runner.execute
 
-    def recording(module: str, argv: Any, cwd: Path, extra_env: Any = None) -> ToolRun:
-        calls.append((module, list(argv)))
-        return real(module, argv, cwd, extra_env)
+    def recording(program: Any, argv: Any, cwd: Path, extra_env: Any = None) -> ToolRun:
+        calls.append((Path(program[-1]).stem, list(argv)))  # the module, or the binary (ruff)
+        return real(program, argv, cwd, extra_env)
 
     monkeypatch.setattr(runner, "execute", recording)
     return calls

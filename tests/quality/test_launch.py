@@ -1,4 +1,5 @@
-"""mlci starts each linter with the garbage collector tuned (runner.LINTER_LAUNCH): a shortcut for speed that
+"""mlci starts each linter its own way (``Linter.program``): the Python ones with the garbage collector tuned
+(base.LINTER_LAUNCH), ruff as its binary without ``python -m ruff``'s interpreter. Shortcuts for speed that
 must not change a byte of what the tool says, compared here with ``python -P -m TOOL`` run by hand."""
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def test_a_linter_says_through_mlci_what_it_says_by_hand(tool: str, project: Cal
     (project_,) = _projects(["."], Options(), root)
     linter = TOOLS[tool](project_)
     argv = linter.check_argv(sources_for(linter, project_))
-    ours = execute(linter.module, argv, root)
+    ours = execute(linter.program(), argv, root)
     by_hand = subprocess.run(
         [sys.executable, "-P", "-m", linter.module, *argv], cwd=root, capture_output=True, text=True
     )
@@ -40,7 +41,7 @@ def test_a_linter_says_through_mlci_what_it_says_by_hand(tool: str, project: Cal
 
 def test_a_bad_option_fails_through_mlci_as_by_hand(project: Callable[..., Path]) -> None:
     root = project("findings")
-    ours = execute("black", ["--no-such-option", "."], root)
+    ours = execute(TOOLS["black"].program(), ["--no-such-option", "."], root)
     by_hand = subprocess.run(
         [sys.executable, "-P", "-m", "black", "--no-such-option", "."],
         cwd=root,

@@ -111,28 +111,13 @@ def _environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-#: How a linter starts: as ``python -P -m MODULE ARGV...`` (the same module, arguments and sys.argv),
-#: with the cyclic garbage collector run less often. A formatter's syntax trees are cyclic (parent links),
-#: so at Python's default thresholds black spends about a fifth of its time collecting; the verdicts
-#: cannot differ (tests/quality/test_launch.py compares the output with ``python -m``).
-LINTER_LAUNCH = (
-    "import gc, runpy, sys; gc.set_threshold(50_000, 20, 100); del sys.argv[0]; "
-    "runpy.run_module(sys.argv[0], run_name='__main__', alter_sys=True)"
-)
-
-
-def execute(module: str, argv: Sequence[str], cwd: Path, extra_env: dict[str, str] | None = None) -> ToolRun:
-    """Run ``python -m module argv...`` in ``cwd`` with this interpreter (the tools live beside mlci)."""
-    log.debug("running in %s: %s -m %s %s", cwd, sys.executable, module, " ".join(argv[:12]))
-    # -P: the project's own top-level packages (a json/ or types/ folder) must not shadow the standard
-    # library inside a linter; pytest keeps `python -m pytest`'s rootdir on sys.path.
-    # MLCI_PYTEST_PYTHON: the project's own environment (the root action's), apart from the linters'
-    if module == "pytest":
-        command = [os.environ.get("MLCI_PYTEST_PYTHON") or sys.executable, "-m", module, *argv]
-    else:
-        command = [sys.executable, "-P", "-c", LINTER_LAUNCH, module, *argv]
-    completed = subprocess.run(  # nosec B603: our interpreter, argument list, no shell
-        command,
+def execute(
+    program: Sequence[str], argv: Sequence[str], cwd: Path, extra_env: dict[str, str] | None = None
+) -> ToolRun:
+    """Run ``program argv...`` in ``cwd`` (a linter's ``Linter.program()``, or :func:`pytest_program`)."""
+    log.debug("running in %s: %s %s", cwd, " ".join(program[-1:]), " ".join(argv[:12]))
+    completed = subprocess.run(  # nosec B603: our interpreter or the tool's own binary, no shell
+        [*program, *argv],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -142,6 +127,12 @@ def execute(module: str, argv: Sequence[str], cwd: Path, extra_env: dict[str, st
         check=False,
     )
     return ToolRun.of(completed.returncode, completed.stdout, completed.stderr)
+
+
+def pytest_program() -> list[str]:
+    """``python -m pytest`` (keeping its rootdir on sys.path), in the project's own environment when the root
+    action gives one (MLCI_PYTEST_PYTHON), apart from the linters'."""
+    return [os.environ.get("MLCI_PYTEST_PYTHON") or sys.executable, "-m", "pytest"]
 
 
 def require_tools(options: Options) -> None:
@@ -218,7 +209,7 @@ def _plan(
 def _lint_action(plan: _Plan, files: list[Source]) -> Callable[[], None]:
     def action() -> None:
         linter = plan.linter
-        run = execute(linter.module, linter.check_argv(files), linter.root)
+        run = execute(linter.program(), linter.check_argv(files), linter.root)
         try:
             found = linter.parse(files, run)
         except ToolFailed as exc:
@@ -249,7 +240,7 @@ def apply_fixes(projects: list[Project], checks: Sequence[str]) -> dict[str, int
             if not files:
                 continue
             before = {source.rel: file_digest(project.root / source.rel) for source in files}
-            run = execute(linter.module, linter.fix_argv(files), project.root)
+            run = execute(linter.program(), linter.fix_argv(files), project.root)
             if run.returncode != 0:
                 log.warning("%s --fix: %s", tool, run.failure(tool).args[0])
             fixed[tool] += sum(file_digest(project.root / rel) != digest for rel, digest in before.items())
@@ -337,7 +328,7 @@ def _pytest_action(
         try:
             summary = run_pytest(
                 project.root,
-                execute=lambda argv, cwd, env: execute("pytest", argv, cwd, env),
+                execute=lambda argv, cwd, env: execute(pytest_program(), argv, cwd, env),
                 cov=options.cov,
                 cov_fail_under=options.cov_fail_under,
                 extra=options.pytest_args,

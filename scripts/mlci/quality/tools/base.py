@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import os
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,16 @@ if TYPE_CHECKING:
     from mlci.quality.runner import Options
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+#: How a linter written in Python starts: as ``python -P -m MODULE ARGV...`` (the same module, arguments and
+#: sys.argv), with the cyclic garbage collector run less often. A formatter's syntax trees are cyclic (parent
+#: links), so at Python's default thresholds black spends about a fifth of its time collecting; the verdicts
+#: cannot differ (tests/quality/test_launch.py compares the output with ``python -m``). -P: the project's own
+#: top-level packages (a json/ or types/ folder) must not shadow the standard library inside a linter.
+LINTER_LAUNCH = (
+    "import gc, runpy, sys; gc.set_threshold(50_000, 20, 100); del sys.argv[0]; "
+    "runpy.run_module(sys.argv[0], run_name='__main__', alter_sys=True)"
+)
 
 
 class ToolFailed(Exception):
@@ -91,6 +102,11 @@ class Linter:
                 cls.module = cls.name
             if not hasattr(cls, "distribution"):
                 cls.distribution = cls.module
+
+    @classmethod
+    def program(cls) -> list[str]:
+        """The command line that starts the tool, before its arguments (this interpreter, ``module``)."""
+        return [sys.executable, "-P", "-c", LINTER_LAUNCH, cls.module]
 
     def __init__(self, project: Project) -> None:
         self.root = project.root

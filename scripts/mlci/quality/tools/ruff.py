@@ -60,6 +60,17 @@ class _RuffBase(Linter):
     #: ruff's --config takes a file or a KEY=VALUE override; ruff itself then selects the files with it too
     hook_options = {"--line-length": True, "--config": True, "--target-version": True, "--preview": False}
 
+    @classmethod
+    def program(cls) -> list[str]:
+        """ruff's binary itself: ``python -m ruff`` only finds it and starts it with the same arguments (on
+        Windows as a child process), so this saves an interpreter's start per run and changes nothing else."""
+        from ruff import find_ruff_bin  # ruff's own public lookup, the one its __main__ uses
+
+        try:
+            return [os.fsdecode(find_ruff_bin())]
+        except FileNotFoundError:  # a broken install: let `python -m ruff` say so, as by hand
+            return super().program()
+
     def __init__(self, project: Any) -> None:
         super().__init__(project)
         self._extends: list[Path] | None = None
@@ -134,7 +145,7 @@ class _RuffBase(Linter):
 
         walked = sorted({source.walk_from for source in sources})
         argv = ["check", "--show-files", "--no-cache", *self._selection_argv(), "--", *walked]
-        run = execute(self.module, argv, self.root)
+        run = execute(self.program(), argv, self.root)
         if run.returncode not in (0, 1):
             raise UserError(f"{run.failure(self.name).args[0]}; check ruff's configuration in {self.root}.")
         shown = {os.path.normpath(line.strip()) for line in run.stdout.splitlines() if line.strip()}
