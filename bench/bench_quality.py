@@ -143,6 +143,7 @@ def main() -> None:
             pairs = [(by_hand(i), cold(i)) for i in range(args.repeat)]
             unchanged = median_of(args.repeat, lambda _: timed(argv, project, envs[-1]))
             warm_envs[label] = envs[-1]
+            pair_ratios[label] = [cold_run[0] / hand_run[0] for hand_run, cold_run in pairs]
             return (
                 median_of(args.repeat, lambda i: pairs[i][0]),
                 median_of(args.repeat, lambda i: pairs[i][1]),
@@ -150,6 +151,7 @@ def main() -> None:
             )
 
         warm_envs: dict[str, dict[str, str]] = {}
+        pair_ratios: dict[str, list[float]] = {}
         hand, cold_s, unchanged = measure(BY_HAND, mlci, "mlci")
         warm_env = warm_envs["mlci"]
         by_size = sorted(sources, key=lambda p: p.stat().st_size)
@@ -177,14 +179,23 @@ def main() -> None:
             (f"mlci quality, one-file change ({edited})", one, GOALS["one-file change"]),
         ],
     )
+    pair_line("cold against by hand", pair_ratios["mlci"])
     table(
         "ruff, ruff-format",
         ruff_hand,
         ruff_cold_s,
         [("mlci quality --checks ruff,ruff-format, unchanged re-run", ruff_unchanged, GOALS["unchanged"])],
     )
+    pair_line("ruff cold against ruff by hand", pair_ratios["ruff"])
     print("\nmlci's start-up (wall s, median): " + ", ".join(f"{k} {v:.3f}" for k, v in overhead.items()))
     print(f"load average after: {_load()}")
+
+
+def pair_line(title: str, ratios: list[float]) -> None:
+    """The wall ratio of each by-hand and cold pair, run back to back: a drift in the machine's load (others'
+    jobs on a shared machine) moves both runs of a pair alike, so these vary less than the medians above."""
+    shown = ", ".join(f"{ratio:.3f}" for ratio in ratios)
+    print(f"{title}, pair by pair: {shown} (median {statistics.median(ratios):.3f})")
 
 
 def _load() -> str:
