@@ -218,12 +218,14 @@ def _plan(
 def _lint_action(plan: _Plan, files: list[Source]) -> Callable[[], None]:
     def action() -> None:
         linter = plan.linter
-        run = execute(linter.module, linter.check_argv(files), linter.root)
-        try:
-            found = linter.parse(files, run)
-        except ToolFailed as exc:
-            plan.error = str(exc)
-            return
+        found: dict[str, list[Finding]] = {}
+        for batch in linter.batches(files):
+            run = execute(linter.module, linter.check_argv(batch), linter.root)
+            try:
+                found.update(linter.parse(batch, run))
+            except ToolFailed as exc:
+                plan.error = str(exc)
+                return
         for rel, findings in found.items():
             plan.results[rel] = findings
             plan.cache.put(plan.keys[rel], [finding.cached() for finding in findings])
@@ -249,9 +251,10 @@ def apply_fixes(projects: list[Project], checks: Sequence[str]) -> dict[str, int
             if not files:
                 continue
             before = {source.rel: file_digest(project.root / source.rel) for source in files}
-            run = execute(linter.module, linter.fix_argv(files), project.root)
-            if run.returncode != 0:
-                log.warning("%s --fix: %s", tool, run.failure(tool).args[0])
+            for batch in linter.batches(files):
+                run = execute(linter.module, linter.fix_argv(batch), project.root)
+                if run.returncode != 0:
+                    log.warning("%s --fix: %s", tool, run.failure(tool).args[0])
             fixed[tool] += sum(file_digest(project.root / rel) != digest for rel, digest in before.items())
     return fixed
 

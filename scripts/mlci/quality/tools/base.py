@@ -145,6 +145,11 @@ class Linter:
         """How the file is named on the tool's command line (relative to the project root)."""
         return source.rel
 
+    def batches(self, files: Sequence[Source]) -> list[list[Source]]:
+        """The files of one run split into the tool processes they need (one, unless a file must meet
+        other options than its neighbours: ruff's walked files and files named as a PATH)."""
+        return [list(files)]
+
     def check_argv(self, files: Sequence[Source]) -> list[str]:
         raise NotImplementedError
 
