@@ -6,12 +6,22 @@ that change a verdict the way a configuration file does; each tool module names 
 ``--config`` file that would move the tool's configuration away from what the selection read) is ignored,
 and the run says so in a notice. Hooks are found by id (black, isort, flake8, bandit, ruff or ruff-check,
 ruff-format) whatever repository they come from.
+
+The hook's file filters are honoured as pre-commit applies them: the top-level ``files:``/``exclude:`` and the
+hook's own (Python regexes searched in the path relative to the directory of ``.pre-commit-config.yaml``),
+and the ``types``/``types_or``/``exclude_types`` the configuration sets (identify's tags, pre-commit's own
+library). A file pre-commit would never give the hook is not checked by that tool; the tool's own selection
+(what it checks by hand) still applies on top. Types a hook's repository sets in its manifest are not known
+here (no clone): only those written in the configuration filter.
 """
 
 from __future__ import annotations
 
 import functools
+import re
+import sys
 from collections.abc import Mapping
+from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,9 +49,114 @@ class HookArgs:
     notices: tuple[str, ...] = field(default=(), compare=False)
 
 
+@dataclass(frozen=True)
+class HookFiles:
+    """Which files pre-commit gives a hook: regexes (top-level and the hook's) and identify's type tags."""
+
+    include: tuple[re.Pattern[str], ...] = ()
+    exclude: tuple[re.Pattern[str], ...] = ()
+    types: frozenset[str] = frozenset()
+    types_or: frozenset[str] = frozenset()
+    exclude_types: frozenset[str] = frozenset()
+    #: the filters as written, for the notice
+    written: tuple[str, ...] = ()
+
+    def admits(self, root: Path, rel: str) -> bool:
+        """Whether pre-commit would give the hook ``rel`` (a path relative to ``root``, with ``/``)."""
+        if not all(pattern.search(rel) for pattern in self.include):
+            return False
+        if any(pattern.search(rel) for pattern in self.exclude):
+            return False
+        if not (self.types or self.types_or or self.exclude_types):
+            return True
+        tags = _tags(str(root / rel))
+        return (
+            tags >= self.types
+            and (not self.types_or or bool(tags & self.types_or))
+            and not tags & self.exclude_types
+        )
+
+
+@dataclass(frozen=True)
+class Hook:
+    """What the gate takes from a project's hook: its ``args:`` and its file filters."""
+
+    args: tuple[str, ...] = ()
+    files: HookFiles = HookFiles()
+
+
+def _identify() -> Any:
+    """identify, pre-commit's own file classifier (installed with the gate's tools)."""
+    try:
+        from identify import identify
+    except ImportError as exc:
+        raise UserError(
+            f"identify is not installed in {sys.executable} (a pre-commit hook filters by types); install the "
+            f"quality gate's tools with '{sys.executable} -m pip install -r requirements/quality.txt'."
+        ) from exc
+    return identify
+
+
+def _tags(path: str) -> frozenset[str]:
+    """identify's tags of a file, as pre-commit classifies it (``file``, ``python``, ``symlink``, ...): read
+    afresh each time (they depend on the file's mode and first line)."""
+    try:
+        return frozenset(_identify().tags_from_path(path))
+    except ValueError:  # gone since it was found
+        return frozenset()
+
+
+def _regex(path: str, where: str, value: Any) -> re.Pattern[str] | None:
+    if value is None:
+        return None
+    try:
+        return re.compile(str(value))
+    except re.error as exc:
+        raise UserError(
+            f"{path}: {where} is not a valid regular expression ({exc}); pre-commit reads it as a Python regex."
+        ) from exc
+
+
+def _tag_list(path: str, where: str, value: Any) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    if not isinstance(value, list):
+        raise UserError(
+            f"{path}: {where} must be a list of type tags (e.g. [python]), as pre-commit requires."
+        )
+    tags = frozenset(str(tag) for tag in value)
+    unknown = sorted(tags - _identify().ALL_TAGS)
+    if unknown:
+        raise UserError(
+            f"{path}: {where} type tag {unknown[0]!r} is not recognized (pre-commit refuses it too); use one of "
+            "identify's tags, e.g. python, pyi, jupyter."
+        )
+    return tags
+
+
+def _hook_files(path: str, top: dict[str, Any], hook: dict[str, Any]) -> HookFiles:
+    include: list[re.Pattern[str]] = []
+    exclude: list[re.Pattern[str]] = []
+    written: list[str] = []
+    for scope, data in (("top-level", top), (f"hook {hook.get('id')}", hook)):
+        for key, into in (("files", include), ("exclude", exclude)):
+            pattern = _regex(path, f"{scope} {key}:", data.get(key))
+            if pattern is not None and pattern.pattern not in ("", "^$"):
+                into.append(pattern)
+                written.append(f"{'top-level ' if data is top else ''}{key}: {pattern.pattern}")
+    tags = {
+        key: _tag_list(path, f"hook {hook.get('id')} {key}:", hook.get(key))
+        for key in ("types", "types_or", "exclude_types")
+    }
+    written += [f"{key}: [{', '.join(sorted(value))}]" for key, value in tags.items() if value]
+    return HookFiles(
+        tuple(include), tuple(exclude), tags["types"], tags["types_or"], tags["exclude_types"], tuple(written)
+    )
+
+
 @functools.lru_cache(maxsize=32)
-def _parse(path: str, content: bytes) -> dict[str, list[str]]:
-    """check name -> the hook's ``args:`` (the first hook with that id)."""
+def _parse(path: str, content: bytes) -> dict[str, Hook]:
+    """check name -> its hook (the first hook with that id)."""
     import yaml  # bandit's and pre-commit's own dependency: installed with the gate's tools
 
     try:
@@ -53,8 +168,9 @@ def _parse(path: str, content: bytes) -> dict[str, list[str]]:
         raise UserError(
             f"{path}: not valid YAML ({where}{problem}); fix the file so pre-commit can read it."
         ) from exc
-    found: dict[str, list[str]] = {}
-    repos = data.get("repos") if isinstance(data, dict) else None
+    found: dict[str, Hook] = {}
+    top = data if isinstance(data, dict) else {}
+    repos = top.get("repos")
     for repo in repos if isinstance(repos, list) else []:
         hooks = repo.get("hooks") if isinstance(repo, dict) else None
         for hook in hooks if isinstance(hooks, list) else []:
@@ -63,19 +179,24 @@ def _parse(path: str, content: bytes) -> dict[str, list[str]]:
             check = HOOK_IDS.get(str(hook.get("id")))
             args = hook.get("args") or []
             if check is not None and check not in found and isinstance(args, list):
-                found[check] = [str(arg) for arg in args]
+                found[check] = Hook(tuple(str(arg) for arg in args), _hook_files(path, top, hook))
     return found
 
 
-def hook_args(root: Path, check: str, options: Mapping[str, bool]) -> HookArgs:
-    """The ``args:`` of the project's ``check`` hook; ``options`` maps each honoured option (long and short
-    forms) to whether it takes a value."""
+def project_hook(root: Path, check: str) -> Hook:
+    """The project's hook for ``check`` (an empty one when there is none)."""
     path = root / CONFIG
     try:
         content = path.read_bytes()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        return HookArgs()
-    args = _parse(str(path), content).get(check, [])
+        return Hook()
+    return _parse(str(path), content).get(check, Hook())
+
+
+def hook_args(hook: Hook, check: str, options: Mapping[str, bool]) -> HookArgs:
+    """The ``args:`` of the project's ``check`` hook; ``options`` maps each honoured option (long and short
+    forms) to whether it takes a value."""
+    args = hook.args
     honoured: list[str] = []
     ignored: list[str] = []
     i = 0
@@ -103,4 +224,9 @@ def hook_args(root: Path, check: str, options: Mapping[str, bool]) -> HookArgs:
             else ""
         )
         notices.append(f"{check}: from the args of its hook in {CONFIG}, the gate {used}{skipped}.")
+    if hook.files.written:
+        notices.append(
+            f"{check}: checks only the files its hook in {CONFIG} is given ({'; '.join(hook.files.written)}), "
+            "as pre-commit selects them."
+        )
     return HookArgs(tuple(honoured), tuple(ignored), tuple(notices))

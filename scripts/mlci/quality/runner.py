@@ -356,11 +356,12 @@ def _pytest_action(
 def sources_for(
     linter: Linter, project: Project, fingerprint: str | None = None, use_cache: bool = False
 ) -> list[Source]:
-    """The files the linter checks: with --changed-since only the changed ones, unless a file the linter
+    """The files the linter checks (those its pre-commit hook's filters admit): with --changed-since only
+    the changed ones, unless a file the linter
     reads (its configuration, its plugins) changed, which can change the verdict on every file. A selection
     that runs the tool is served from the cache when the candidates' names and what it reads are unchanged
     (given the tool's ``fingerprint``)."""
-    candidates = project.sources
+    candidates = [source for source in project.sources if linter.hook_admits(source)]
     changed = project.changed
     if changed is not None and not any(
         linter.reads(Path(os.path.normpath(project.root / rel))) for rel in changed

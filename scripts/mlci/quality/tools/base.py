@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from mlci.quality.configfiles import config_digest
 from mlci.quality.hooks import CONFIG as HOOKS_CONFIG
-from mlci.quality.hooks import hook_args
+from mlci.quality.hooks import hook_args, project_hook
 from mlci.quality.model import Finding
 from mlci.quality.project import Project, Source
 
@@ -97,10 +97,13 @@ class Linter:
         self.project = project
         #: what the tool warned about its configuration (a broken setup.cfg), naming the file
         self.warnings: list[str] = []
-        hook = hook_args(project.root, self.name, self.hook_options)
+        hook = project_hook(project.root, self.name)
+        args = hook_args(hook, self.name, self.hook_options)
         #: the settings from the project's pre-commit hook, passed on every run of the tool
-        self.hook_argv = list(hook.honoured)
-        self.notices = list(hook.notices)
+        self.hook_argv = list(args.honoured)
+        #: the files pre-commit gives the hook (its files:, exclude:, types)
+        self.hook_files = hook.files
+        self.notices = list(args.notices)
 
     # ---- what the tool reads
     def config_extra(self) -> list[str]:
@@ -128,6 +131,10 @@ class Linter:
         return []
 
     # ---- which files
+    def hook_admits(self, source: Source) -> bool:
+        """Whether pre-commit would give the project's hook for this tool the file (True without a hook)."""
+        return self.hook_files.admits(self.root, source.rel)
+
     def selects(self, source: Source) -> bool:
         """Whether the tool, run by hand on ``source.walk_from``, would check this file."""
         raise NotImplementedError
