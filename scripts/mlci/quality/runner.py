@@ -25,7 +25,7 @@ from pathlib import Path
 
 from mlci.errors import UserError
 from mlci.quality.cache import ResultCache, entry_key, file_digest, prune, tool_fingerprints
-from mlci.quality.configfiles import IGNORE_FILES
+from mlci.quality.configfiles import IGNORE_FILES, load_toml
 from mlci.quality.model import Finding, PytestSummary, QualityResult, ToolResult
 from mlci.quality.project import Project, Source, changed_lines, changed_since, discover, group_paths
 from mlci.quality.pytest_run import run_pytest
@@ -385,6 +385,7 @@ def _projects(paths: Sequence[str], options: Options, cwd: Path) -> list[Project
     """The projects of the PATHs, each with its candidate files (and the changed ones with changed_since)."""
     projects = group_paths(paths or ["."], cwd)
     for project in projects:
+        load_toml(project.root / "pyproject.toml")  # every tool may read it: not TOML is exit 2, naming it
         discover(project, CONFIG_NAMES)
         if options.changed_since:
             project.changed = changed_since(project, options.changed_since)

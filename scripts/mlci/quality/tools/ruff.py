@@ -132,6 +132,7 @@ class _RuffBase(Linter):
             return []
         from mlci.quality.runner import execute  # the one place that starts tool processes
 
+        self._extended()  # reads every ruff configuration: one that is not TOML is exit 2, naming it
         walked = sorted({source.walk_from for source in sources})
         argv = ["check", "--show-files", "--no-cache", *self._selection_argv(), "--", *walked]
         run = execute(self.module, argv, self.root)
