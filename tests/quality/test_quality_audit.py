@@ -35,3 +35,57 @@ def test_a_nested_ruff_config_that_is_not_toml_is_named(
     run = gate("--checks", check, "--no-cache")
     assert run.code == 2
     assert run.out.count("\n") == 1 and f"{root / 'inventory' / 'ruff.toml'}: not valid TOML (" in run.out
+
+
+SECRET = (
+    'import os\npassword = "hunter2-not-in-this-repo"\nimport subprocess\nsubprocess.call("ls", shell=True)\n'
+)
+ALL = "flake8,black,isort,bandit,ruff,ruff-format"
+
+
+def _outside_links(tmp_path: Path, root: Path) -> None:
+    """pkg/link.py and pkg/linkdir in the project point at a file and a directory outside it."""
+    outside = tmp_path / "outside"
+    (outside / "dir").mkdir(parents=True)
+    (outside / "secret.py").write_text(SECRET)
+    (outside / "dir" / "x.py").write_text(SECRET)
+    (root / "inventory" / "link.py").symlink_to(outside / "secret.py")
+    (root / "inventory" / "linkdir").symlink_to(outside / "dir", target_is_directory=True)
+
+
+@pytest.mark.parametrize("in_git", [True, False], ids=["git", "walk"])
+def test_a_symlink_out_of_the_project_is_not_read_nor_followed(
+    tmp_path: Path, project: Callable[..., Path], gate: Gate, git: Callable[..., str], in_git: bool
+) -> None:
+    root = project("clean")
+    expected = gate("--checks", ALL, "--no-cache").checked()
+    _outside_links(tmp_path, root)
+    if in_git:
+        git(root, "init", "-q", "-b", "main")
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "-m", "a pull request that links out")
+    run = gate("--checks", ALL, "--no-cache")
+    everything = run.out + run.err + str(run.report)
+    assert "hunter2" not in everything and "secret.py" not in everything
+    assert run.code == 0, run.out
+    assert run.checked() == expected  # the project's own files, as before the links
+    assert (
+        f"warning: [mlci quality] {root / 'inventory' / 'link.py'}: skipped, a symbolic link to outside the "
+        "project (the gate checks only the project's own files)."
+    ) in run.out.splitlines()
+
+
+def test_a_path_that_links_out_of_the_project_is_skipped(
+    tmp_path: Path, project: Callable[..., Path], gate: Gate
+) -> None:
+    root = project("clean")
+    _outside_links(tmp_path, root)
+    run = gate("--checks", ALL, "--no-cache", "inventory/linkdir", "inventory/link.py")
+    assert "hunter2" not in run.out + str(run.report) and run.code == 0
+    assert run.checked() == dict.fromkeys(ALL.split(","), 0)
+    lines = run.out.splitlines()
+    for name in ("linkdir", "link.py"):
+        assert (
+            f"warning: [mlci quality] {root / 'inventory' / name}: skipped, a symbolic link to outside the "
+            "project (the gate checks only the project's own files)."
+        ) in lines
