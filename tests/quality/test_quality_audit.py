@@ -4,6 +4,7 @@ the project, git submodules, flake8 plugins from a hook's additional_dependencie
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -89,3 +90,27 @@ def test_a_path_that_links_out_of_the_project_is_skipped(
             f"warning: [mlci quality] {root / 'inventory' / name}: skipped, a symbolic link to outside the "
             "project (the gate checks only the project's own files)."
         ) in lines
+
+
+def test_a_hooks_additional_dependencies_that_are_not_installed_are_named(
+    project: Callable[..., Path], gate: Gate
+) -> None:
+    """flake8-bugbear in the flake8 hook's additional_dependencies: pre-commit's flake8 reports its B codes;
+    the gate's flake8 (without it, as flake8 by hand here) cannot, and says so instead of passing silently."""
+    root = project("clean")
+    installed = metadata.version("pyflakes")
+    (root / ".pre-commit-config.yaml").write_text(
+        "repos:\n  - repo: https://github.com/pycqa/flake8\n    rev: 7.1.1\n    hooks:\n      - id: flake8\n"
+        "        additional_dependencies:\n          - flake8-bugbear==24.12.12\n"
+        f"          - pyflakes=={installed}\n          - pycodestyle==2.0.0\n"
+    )
+    run = gate("--checks", "flake8")
+    assert run.code == 0
+    warnings = [line for line in run.out.splitlines() if line.startswith("warning: [mlci quality] flake8: ")]
+    where = "from the additional_dependencies of its hook in .pre-commit-config.yaml"
+    assert [line.split(" beside ")[0] for line in warnings] == [
+        f"warning: [mlci quality] flake8: flake8-bugbear==24.12.12 {where} is not installed",
+        f"warning: [mlci quality] flake8: pycodestyle==2.0.0 {where} is installed at "
+        f"{metadata.version('pycodestyle')}",
+    ]
+    assert "pip install 'flake8-bugbear==24.12.12'" in warnings[0]

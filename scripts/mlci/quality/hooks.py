@@ -83,6 +83,38 @@ class Hook:
 
     args: tuple[str, ...] = ()
     files: HookFiles = HookFiles()
+    #: ``additional_dependencies:``, what pre-commit installs beside the tool (flake8's plugins)
+    dependencies: tuple[str, ...] = ()
+
+    def missing_dependencies(self, check: str) -> list[str]:
+        """A warning for each of the hook's additional dependencies this Python lacks (or holds at another
+        version than the hook pins): pre-commit's run would have it, so its findings would differ."""
+        from importlib import metadata
+
+        from packaging.requirements import InvalidRequirement, Requirement
+
+        found = []
+        where = f"from the additional_dependencies of its hook in {CONFIG}"
+        for dependency in self.dependencies:
+            try:
+                requirement = Requirement(dependency)
+            except InvalidRequirement:
+                found.append(f"{check}: {dependency!r} {where} is not a requirement pip can install; fix it.")
+                continue
+            try:
+                version = metadata.version(requirement.name)
+            except metadata.PackageNotFoundError:
+                state = "is not installed"
+            else:
+                if requirement.specifier.contains(version, prereleases=True):
+                    continue
+                state = f"is installed at {version}"
+            found.append(
+                f"{check}: {dependency} {where} {state} beside {check} in {sys.executable}, so what it adds (a "
+                f"plugin's findings) differs from pre-commit's run; install it there (pip install "
+                f"'{dependency}')."
+            )
+        return found
 
 
 def _identify() -> Any:
@@ -178,8 +210,13 @@ def _parse(path: str, content: bytes) -> dict[str, Hook]:
                 continue
             check = HOOK_IDS.get(str(hook.get("id")))
             args = hook.get("args") or []
+            dependencies = hook.get("additional_dependencies") or []
             if check is not None and check not in found and isinstance(args, list):
-                found[check] = Hook(tuple(str(arg) for arg in args), _hook_files(path, top, hook))
+                found[check] = Hook(
+                    tuple(str(arg) for arg in args),
+                    _hook_files(path, top, hook),
+                    tuple(str(item) for item in dependencies) if isinstance(dependencies, list) else (),
+                )
     return found
 
 

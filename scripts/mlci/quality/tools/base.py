@@ -95,9 +95,10 @@ class Linter:
     def __init__(self, project: Project) -> None:
         self.root = project.root
         self.project = project
-        #: what the tool warned about its configuration (a broken setup.cfg), naming the file
-        self.warnings: list[str] = []
         hook = project_hook(project.root, self.name)
+        #: what the tool warned about its configuration (a broken setup.cfg), naming the file; what of the
+        #: hook's additional_dependencies this Python lacks
+        self.warnings: list[str] = hook.missing_dependencies(self.name)
         args = hook_args(hook, self.name, self.hook_options)
         #: the settings from the project's pre-commit hook, passed on every run of the tool
         self.hook_argv = list(args.honoured)
