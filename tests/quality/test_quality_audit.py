@@ -3,6 +3,8 @@ the project, git submodules, flake8 plugins from a hook's additional_dependencie
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -114,3 +116,26 @@ def test_a_hooks_additional_dependencies_that_are_not_installed_are_named(
         f"{metadata.version('pycodestyle')}",
     ]
     assert "pip install 'flake8-bugbear==24.12.12'" in warnings[0]
+
+
+def test_a_submodule_named_as_a_path_is_checked_as_the_tool_by_hand_checks_it(
+    tmp_path: Path, project: Callable[..., Path], gate: Gate, git: Callable[..., str]
+) -> None:
+    """``flake8 vendor/lib`` checks the submodule's files; ``mlci quality`` on the whole repository leaves
+    them out, as ``pre-commit run --all-files`` does (git lists a submodule as one entry)."""
+    library = tmp_path / "library"
+    (library / "lib").mkdir(parents=True)
+    (library / "lib" / "util.py").write_text("import os\n")
+    git(library, "init", "-q", "-b", "main")
+    git(library, "add", "-A")
+    git(library, "commit", "-q", "-m", "library")
+    root = project("clean", git_repo=True)
+    git(root, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(library), "vendor/lib")
+    git(root, "commit", "-q", "-m", "vendor the library")
+    by_hand = subprocess.run(
+        [sys.executable, "-m", "flake8", "vendor/lib"], cwd=root, capture_output=True, text=True, check=False
+    )
+    assert by_hand.stdout.splitlines() == ["vendor/lib/lib/util.py:1:1: F401 'os' imported but unused"]
+    run = gate("--checks", "flake8", "vendor/lib")
+    assert [(f["path"], f["code"]) for f in run.findings("flake8")] == [("vendor/lib/lib/util.py", "F401")]
+    assert gate("--checks", "flake8").findings("flake8") == []

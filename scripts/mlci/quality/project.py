@@ -1,8 +1,9 @@
 """Which projects and files a run checks: PATH arguments, project roots, git or a directory walk.
 
 A PATH belongs to the project whose root is the nearest directory, from the PATH up to the current directory,
-that holds a configuration file (pyproject.toml, setup.cfg, tox.ini, .flake8, .isort.cfg, .bandit); the
-current directory is the default root. So ``mlci quality examples/projects/clean`` checks that project with
+that holds a configuration file (pyproject.toml, setup.cfg, tox.ini, .flake8, .isort.cfg, .bandit) or is the
+top of a git work tree (a submodule's: git lists a submodule in the outer repository as one entry, so its
+files are checked only when a PATH names it); the current directory is the default root. So ``mlci quality examples/projects/clean`` checks that project with
 its own configuration, as ``cd examples/projects/clean && mlci quality`` would.
 
 Inside a git work tree the candidates are the files git tracks plus the untracked ones it does not ignore;
@@ -95,7 +96,8 @@ def project_root(path: Path, cwd: Path) -> Path:
     """The root of the project that ``path`` (absolute) belongs to."""
     start = path if path.is_dir() else path.parent
     for directory in (start, *start.parents):
-        if directory == cwd or _has_config(directory):
+        # a git work tree's top (a submodule's too, whose files the outer repository does not list) is a root
+        if directory == cwd or _has_config(directory) or (directory / ".git").exists():
             return directory
     return start  # outside the current directory, with no configuration above it
 
