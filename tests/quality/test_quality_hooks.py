@@ -212,3 +212,30 @@ def test_the_notice_names_the_hooks_filters(project: Callable[..., Path], gate: 
         "notice: [mlci quality] black: checks only the files its hook in .pre-commit-config.yaml is given "
         "(top-level exclude: ^docs/; exclude: ^inventory/; types: [python]), as pre-commit selects them."
     ) in run.out.splitlines()
+
+
+def test_a_local_hooks_entry_args_count_as_its_args_as_pre_commit_runs_them(
+    project: Callable[..., Path], gate: Gate, git: Callable[..., str], tmp_path: Path
+) -> None:
+    """``repo: local`` hooks carry their settings in ``entry:`` (pre-commit runs entry + args + files)."""
+    root = project("clean", git_repo=True)
+    (root / ".pre-commit-config.yaml").write_text(
+        "repos:\n  - repo: local\n    hooks:\n"
+        f"      - id: black\n        name: black\n        entry: {sys.executable} -m black --check -l 79\n"
+        "        language: system\n        types: [python]\n"
+        f"      - id: ruff\n        name: ruff\n        entry: {sys.executable} -m ruff check --select E501"
+        " --output-format=concise --no-cache\n        args: [--line-length=79]\n"
+        "        language: system\n        types: [python]\n"
+    )
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "hooks")
+    home = tmp_path / "pre-commit-home"
+    expected = {hook: _pre_commit_flags(root, hook, home) for hook in ("black", "ruff")}
+    assert expected == {"black": {"inventory/stock.py"}, "ruff": {"inventory/stock.py"}}
+    run = gate("--checks", "black,ruff")
+    assert {hook: {f["path"] for f in run.findings(hook)} for hook in ("black", "ruff")} == expected
+    assert {f["code"] for f in run.findings("ruff")} == {"E501"}
+    assert any(
+        "black: from the args of its hook" in line and "uses -l 79; ignored --check" in line
+        for line in run.out.splitlines()
+    )

@@ -5,7 +5,8 @@ that change a verdict the way a configuration file does; each tool module names 
 (``Linter.hook_options``). Anything else (``--fix``, ``--quiet``, file selection such as ``--exclude``, a
 ``--config`` file that would move the tool's configuration away from what the selection read) is ignored,
 and the run says so in a notice. Hooks are found by id (black, isort, flake8, bandit, ruff or ruff-check,
-ruff-format) whatever repository they come from.
+ruff-format) whatever repository they come from; a ``repo: local`` hook's settings in its ``entry:`` (the
+words after the tool) count as its args, as pre-commit runs entry + args.
 
 The hook's file filters are honoured as pre-commit applies them: the top-level ``files:``/``exclude:`` and the
 hook's own (Python regexes searched in the path relative to the directory of ``.pre-commit-config.yaml``),
@@ -19,11 +20,12 @@ from __future__ import annotations
 
 import functools
 import re
+import shlex
 import sys
 from collections.abc import Mapping
 from typing import Any
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from mlci.errors import UserError
 
@@ -186,6 +188,34 @@ def _hook_files(path: str, top: dict[str, Any], hook: dict[str, Any]) -> HookFil
     )
 
 
+#: check name -> (the executable or module its entry runs, the subcommand that follows it)
+_ENTRY_COMMANDS = {"ruff": ("ruff", "check"), "ruff-format": ("ruff", "format")}
+
+
+def _entry_args(check: str, entry: Any) -> list[str]:
+    """The arguments after the tool in a ``repo: local`` hook's ``entry:`` (``black -l 79``,
+    ``python -m ruff check --select E``, ``poetry run flake8 --max-line-length 79``): pre-commit runs
+    entry + args + files, so they are the hook's settings as much as its ``args:`` are. An entry that
+    names no such tool (a script of the team's) gives none."""
+    if not isinstance(entry, str):
+        return []
+    try:
+        words = shlex.split(entry)
+    except ValueError:
+        return []
+    command, subcommand = _ENTRY_COMMANDS.get(check, (check, None))
+    for i, word in enumerate(words):
+        name = PurePath(word).name.removesuffix(".exe") if word != "-m" else ""
+        if name == command or (word == "-m" and i + 1 < len(words) and words[i + 1] == command):
+            rest = words[i + 1 :] if name == command else words[i + 2 :]
+            if subcommand is not None:
+                if not rest or rest[0] != subcommand:
+                    return []  # ruff format in a ruff hook: another tool's settings
+                rest = rest[1:]
+            return rest
+    return []
+
+
 @functools.lru_cache(maxsize=32)
 def _parse(path: str, content: bytes) -> dict[str, Hook]:
     """check name -> its hook (the first hook with that id)."""
@@ -212,8 +242,9 @@ def _parse(path: str, content: bytes) -> dict[str, Hook]:
             args = hook.get("args") or []
             dependencies = hook.get("additional_dependencies") or []
             if check is not None and check not in found and isinstance(args, list):
+                local = repo.get("repo") == "local"
                 found[check] = Hook(
-                    tuple(str(arg) for arg in args),
+                    tuple([*(_entry_args(check, hook.get("entry")) if local else []), *map(str, args)]),
                     _hook_files(path, top, hook),
                     tuple(str(item) for item in dependencies) if isinstance(dependencies, list) else (),
                 )
