@@ -239,3 +239,33 @@ def test_a_local_hooks_entry_args_count_as_its_args_as_pre_commit_runs_them(
         "black: from the args of its hook" in line and "uses -l 79; ignored --check" in line
         for line in run.out.splitlines()
     )
+
+
+def test_two_hooks_of_one_tool_check_the_files_either_is_given(
+    project: Callable[..., Path], gate: Gate, git: Callable[..., str], tmp_path: Path
+) -> None:
+    """flake8 once for the package and once for the tests (``files: ^tests/``): pre-commit gives flake8
+    both sets, so the gate's flake8 checks both."""
+    root = project("clean", git_repo=True)
+    (root / "tests" / "test_more.py").write_text("import os\n")
+    (root / "inventory" / "extra.py").write_text("import sys\n")
+    (root / "docs").mkdir()
+    (root / "docs" / "conf.py").write_text("import re\n")
+    entry = f"{sys.executable} -m flake8"
+    (root / ".pre-commit-config.yaml").write_text(
+        "repos:\n  - repo: local\n    hooks:\n"
+        f"      - id: flake8\n        name: flake8\n        entry: {entry}\n        language: system\n"
+        "        files: ^inventory/\n        types: [python]\n"
+        f"      - id: flake8\n        name: flake8 tests\n        entry: {entry}\n        language: system\n"
+        "        files: ^tests/\n        types: [python]\n"
+    )
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "hooks")
+    expected = _pre_commit_flags(root, "flake8", tmp_path / "pre-commit-home")
+    assert expected == {"inventory/extra.py", "tests/test_more.py"}
+    run = gate("--checks", "flake8")
+    assert {f["path"] for f in run.findings("flake8")} == expected
+    assert (
+        "notice: [mlci quality] flake8: checks only the files its 2 hooks in .pre-commit-config.yaml are given "
+        "(files: ^inventory/; types: [python] | files: ^tests/; types: [python]), as pre-commit selects them."
+    ) in run.out.splitlines()

@@ -24,7 +24,7 @@ import shlex
 import sys
 from collections.abc import Mapping
 from typing import Any
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 
 from mlci.errors import UserError
@@ -81,12 +81,20 @@ class HookFiles:
 
 @dataclass(frozen=True)
 class Hook:
-    """What the gate takes from a project's hook: its ``args:`` and its file filters."""
+    """What the gate takes from a project's hooks with one tool's id: the first one's ``args:``, and the file
+    filters of each (pre-commit gives the tool the files any of them admits)."""
 
     args: tuple[str, ...] = ()
-    files: HookFiles = HookFiles()
+    #: one per hook with the id (none: no hook, every file)
+    files: tuple[HookFiles, ...] = ()
     #: ``additional_dependencies:``, what pre-commit installs beside the tool (flake8's plugins)
     dependencies: tuple[str, ...] = ()
+    #: how many hooks with the id have other ``args:`` than the first (not passed on)
+    other_args: int = 0
+
+    def admits(self, root: Path, rel: str) -> bool:
+        """Whether pre-commit would give one of the hooks ``rel`` (relative to ``root``, with ``/``)."""
+        return not self.files or any(files.admits(root, rel) for files in self.files)
 
     def missing_dependencies(self, check: str) -> list[str]:
         """A warning for each of the hook's additional dependencies this Python lacks (or holds at another
@@ -241,13 +249,25 @@ def _parse(path: str, content: bytes) -> dict[str, Hook]:
             check = HOOK_IDS.get(str(hook.get("id")))
             args = hook.get("args") or []
             dependencies = hook.get("additional_dependencies") or []
-            if check is not None and check not in found and isinstance(args, list):
-                local = repo.get("repo") == "local"
-                found[check] = Hook(
-                    tuple([*(_entry_args(check, hook.get("entry")) if local else []), *map(str, args)]),
-                    _hook_files(path, top, hook),
-                    tuple(str(item) for item in dependencies) if isinstance(dependencies, list) else (),
+            if check is None or not isinstance(args, list):
+                continue
+            local = repo.get("repo") == "local"
+            this = Hook(
+                tuple([*(_entry_args(check, hook.get("entry")) if local else []), *map(str, args)]),
+                (_hook_files(path, top, hook),),
+                tuple(str(item) for item in dependencies) if isinstance(dependencies, list) else (),
+            )
+            first = found.get(check)
+            found[check] = (
+                this
+                if first is None
+                else replace(
+                    first,
+                    files=first.files + this.files,
+                    dependencies=tuple(dict.fromkeys(first.dependencies + this.dependencies)),
+                    other_args=first.other_args + (this.args != first.args),
                 )
+            )
     return found
 
 
@@ -292,9 +312,16 @@ def hook_args(hook: Hook, check: str, options: Mapping[str, bool]) -> HookArgs:
             else ""
         )
         notices.append(f"{check}: from the args of its hook in {CONFIG}, the gate {used}{skipped}.")
-    if hook.files.written:
+    if any(files.written for files in hook.files):
+        which = "its hook" if len(hook.files) == 1 else f"its {len(hook.files)} hooks"
+        filters = " | ".join("; ".join(files.written) or "every file" for files in hook.files)
         notices.append(
-            f"{check}: checks only the files its hook in {CONFIG} is given ({'; '.join(hook.files.written)}), "
-            "as pre-commit selects them."
+            f"{check}: checks only the files {which} in {CONFIG} {'is' if len(hook.files) == 1 else 'are'} "
+            f"given ({filters}), as pre-commit selects them."
+        )
+    if hook.other_args:
+        notices.append(
+            f"{check}: {hook.other_args} more hook(s) with its id in {CONFIG} have other args; the gate runs "
+            "every file with the first hook's."
         )
     return HookArgs(tuple(honoured), tuple(ignored), tuple(notices))

@@ -102,8 +102,8 @@ class Linter:
         args = hook_args(hook, self.name, self.hook_options)
         #: the settings from the project's pre-commit hook, passed on every run of the tool
         self.hook_argv = list(args.honoured)
-        #: the files pre-commit gives the hook (its files:, exclude:, types)
-        self.hook_files = hook.files
+        #: the project's hooks for the tool (which files pre-commit gives them: files:, exclude:, types)
+        self.hook = hook
         self.notices = list(args.notices)
 
     # ---- what the tool reads
@@ -134,7 +134,7 @@ class Linter:
     # ---- which files
     def hook_admits(self, source: Source) -> bool:
         """Whether pre-commit would give the project's hook for this tool the file (True without a hook)."""
-        return self.hook_files.admits(self.root, source.rel)
+        return self.hook.admits(self.root, source.rel)
 
     def selects(self, source: Source) -> bool:
         """Whether the tool, run by hand on ``source.walk_from``, would check this file."""
