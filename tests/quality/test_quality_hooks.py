@@ -266,6 +266,7 @@ def test_two_hooks_of_one_tool_check_the_files_either_is_given(
     run = gate("--checks", "flake8")
     assert {f["path"] for f in run.findings("flake8")} == expected
     assert (
-        "notice: [mlci quality] flake8: checks only the files its 2 hooks in .pre-commit-config.yaml are given "
-        "(files: ^inventory/; types: [python] | files: ^tests/; types: [python]), as pre-commit selects them."
+        "notice: [mlci quality] flake8: checks only the files its 2 hooks in .pre-commit-config.yaml are "
+        "given (files: ^inventory/; types: [python] | files: ^tests/; types: [python]), as pre-commit "
+        "selects them."
     ) in run.out.splitlines()

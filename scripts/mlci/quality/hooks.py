@@ -23,9 +23,9 @@ import re
 import shlex
 import sys
 from collections.abc import Mapping
-from typing import Any
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
+from typing import Any
 
 from mlci.errors import UserError
 
@@ -120,8 +120,8 @@ class Hook:
                     continue
                 state = f"is installed at {version}"
             found.append(
-                f"{check}: {dependency} {where} {state} beside {check} in {sys.executable}, so what it adds (a "
-                f"plugin's findings) differs from pre-commit's run; install it there (pip install "
+                f"{check}: {dependency} {where} {state} beside {check} in {sys.executable}, so what it "
+                f"adds (a plugin's findings) differs from pre-commit's run; install it there (pip install "
                 f"'{dependency}')."
             )
         return found
@@ -133,8 +133,8 @@ def _identify() -> Any:
         from identify import identify
     except ImportError as exc:
         raise UserError(
-            f"identify is not installed in {sys.executable} (a pre-commit hook filters by types); install the "
-            f"quality gate's tools with '{sys.executable} -m pip install -r requirements/quality.txt'."
+            f"identify is not installed in {sys.executable} (a pre-commit hook filters by types); install "
+            f"the quality gate's tools with '{sys.executable} -m pip install -r requirements/quality.txt'."
         ) from exc
     return identify
 
@@ -155,7 +155,8 @@ def _regex(path: str, where: str, value: Any) -> re.Pattern[str] | None:
         return re.compile(str(value))
     except re.error as exc:
         raise UserError(
-            f"{path}: {where} is not a valid regular expression ({exc}); pre-commit reads it as a Python regex."
+            f"{path}: {where} is not a valid regular expression ({exc}); pre-commit reads it as a Python "
+            "regex."
         ) from exc
 
 
@@ -170,8 +171,8 @@ def _tag_list(path: str, where: str, value: Any) -> frozenset[str]:
     unknown = sorted(tags - _identify().ALL_TAGS)
     if unknown:
         raise UserError(
-            f"{path}: {where} type tag {unknown[0]!r} is not recognized (pre-commit refuses it too); use one of "
-            "identify's tags, e.g. python, pyi, jupyter."
+            f"{path}: {where} type tag {unknown[0]!r} is not recognized (pre-commit refuses it too); use one "
+            "of identify's tags, e.g. python, pyi, jupyter."
         )
     return tags
 

@@ -3,8 +3,9 @@
 A PATH belongs to the project whose root is the nearest directory, from the PATH up to the current directory,
 that holds a configuration file (pyproject.toml, setup.cfg, tox.ini, .flake8, .isort.cfg, .bandit) or is the
 top of a git work tree (a submodule's: git lists a submodule in the outer repository as one entry, so its
-files are checked only when a PATH names it); the current directory is the default root. So ``mlci quality examples/projects/clean`` checks that project with
-its own configuration, as ``cd examples/projects/clean && mlci quality`` would.
+files are checked only when a PATH names it); the current directory is the default root. So
+``mlci quality examples/projects/clean`` checks that project with its own configuration, as
+``cd examples/projects/clean && mlci quality`` would.
 
 Inside a git work tree the candidates are the files git tracks plus the untracked ones it does not ignore;
 elsewhere a walk of the PATHs. Either way directories that never hold a project's own code (virtual
@@ -193,8 +194,8 @@ def _links_out(project: Project, rel: str, real_root: str) -> bool:
 
 def _skip_links_out(project: Project, rel: str) -> None:
     project.warnings.append(
-        f"{os.path.join(project.root, rel)}: skipped, a symbolic link to outside the project (the gate checks "
-        "only the project's own files)."
+        f"{os.path.join(project.root, rel)}: skipped, a symbolic link to outside the project (the gate "
+        "checks only the project's own files)."
     )
 
 
