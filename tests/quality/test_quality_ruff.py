@@ -305,3 +305,39 @@ def test_a_notebook_ruff_format_finding_names_the_cell_as_by_hand(
     assert [f["cell"] for f in ours] == expected and expected[0] is not None
     annotation = next(line for line in run.out.splitlines() if "file=analysis.ipynb" in line)
     assert ",line=" not in annotation and f"cell {expected[0]}, line {ours[0]['line']}: " in annotation
+
+
+@pytest.mark.parametrize("check", ["ruff", "ruff-format"])
+def test_a_named_file_the_config_excludes_is_checked_beside_walked_ones_as_by_hand(
+    ruff_project: Path, gate: Gate, check: str
+) -> None:
+    """``ruff check pkg gen/b.py`` checks gen/b.py although ``extend-exclude`` names gen/ (no
+    --force-exclude), while pkg/ is walked with every exclusion applied."""
+    (ruff_project / "pyproject.toml").write_text(
+        PYPROJECT.replace("[tool.ruff]\n", '[tool.ruff]\nextend-exclude = ["gen"]\n')
+    )
+    (ruff_project / "gen").mkdir()
+    (ruff_project / "gen" / "b.py").write_text("import sys\nx=1\n")
+    command = (
+        ["check", "--output-format=json"]
+        if check == "ruff"
+        else ["format", "--check", "--output-format=json"]
+    )
+
+    def by_hand() -> set[str]:
+        out = subprocess.run(
+            [sys.executable, "-m", "ruff", *command, "--no-cache", "pkg", "gen/b.py"],
+            cwd=ruff_project,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        return {Path(item["filename"]).relative_to(ruff_project).as_posix() for item in json.loads(out)}
+
+    expected = by_hand()
+    assert "gen/b.py" in expected and any(path.startswith("pkg/") for path in expected)
+    run = gate("--checks", check, "pkg", "gen/b.py")
+    assert {f["path"] for f in run.findings(check)} == expected
+    assert run.checked() == {check: 4}  # pkg/__init__.py, pkg/clean.py, pkg/mod.py, gen/b.py
+    gate("--checks", check, "--fix", "pkg", "gen/b.py")
+    assert "gen/b.py" not in by_hand()  # --fix fixed it, as ruff --fix / ruff format by hand do

@@ -1,9 +1,11 @@
 """Which projects and files a run checks: PATH arguments, project roots, git or a directory walk.
 
 A PATH belongs to the project whose root is the nearest directory, from the PATH up to the current directory,
-that holds a configuration file (pyproject.toml, setup.cfg, tox.ini, .flake8, .isort.cfg, .bandit); the
-current directory is the default root. So ``mlci quality examples/projects/clean`` checks that project with
-its own configuration, as ``cd examples/projects/clean && mlci quality`` would.
+that holds a configuration file (pyproject.toml, setup.cfg, tox.ini, .flake8, .isort.cfg, .bandit) or is the
+top of a git work tree (a submodule's: git lists a submodule in the outer repository as one entry, so its
+files are checked only when a PATH names it); the current directory is the default root. So
+``mlci quality examples/projects/clean`` checks that project with its own configuration, as
+``cd examples/projects/clean && mlci quality`` would.
 
 Inside a git work tree the candidates are the files git tracks plus the untracked ones it does not ignore;
 elsewhere a walk of the PATHs. Either way directories that never hold a project's own code (virtual
@@ -95,7 +97,8 @@ def project_root(path: Path, cwd: Path) -> Path:
     """The root of the project that ``path`` (absolute) belongs to."""
     start = path if path.is_dir() else path.parent
     for directory in (start, *start.parents):
-        if directory == cwd or _has_config(directory):
+        # a git work tree's top (a submodule's too, whose files the outer repository does not list) is a root
+        if directory == cwd or _has_config(directory) or (directory / ".git").exists():
             return directory
     return start  # outside the current directory, with no configuration above it
 
@@ -182,10 +185,33 @@ def _walk(project: Project) -> list[tuple[str, bool]]:
     return found
 
 
+def _links_out(project: Project, rel: str, real_root: str) -> bool:
+    """Whether ``rel`` is a symbolic link (or, for a PATH, passes through one) that resolves outside the
+    project: such a file is never read, such a directory never walked."""
+    real = os.path.realpath(project.path(rel))
+    return real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+def _skip_links_out(project: Project, rel: str) -> None:
+    project.warnings.append(
+        f"{os.path.join(project.root, rel)}: skipped, a symbolic link to outside the project (the gate "
+        "checks only the project's own files)."
+    )
+
+
 def discover(project: Project, config_names: Iterable[str] = ()) -> list[Source]:
     """Fill ``project.sources`` with the candidate files under its PATH arguments (and
-    ``project.config_files`` with the files there named like one of ``config_names``)."""
+    ``project.config_files`` with the files there named like one of ``config_names``). A symbolic link out
+    of the project is skipped with a warning: neither git (which lists a link, never what is behind it) nor
+    the walk (which follows no link to a directory) reaches a file behind one otherwise."""
     project.in_git = in_git_work_tree(project.root)
+    real_root = os.path.realpath(project.root)
+    for arg in [arg for arg in project.args if arg != "." and _links_out(project, arg, real_root)]:
+        _skip_links_out(project, arg)
+        project.args.remove(arg)
+    if not project.args:  # (git ls-files with no PATH would list every file)
+        project.sources = []
+        return project.sources
     if project.in_git:
         tracked = [(rel, True) for rel in _git_files(project, "--cached")]
         untracked = [(rel, False) for rel in _git_files(project, "--others", "--exclude-standard")]
@@ -203,6 +229,9 @@ def discover(project: Project, config_names: Iterable[str] = ()) -> list[Source]
     found = [(rel, is_tracked) for rel, is_tracked in found if _is_utf8(rel)]
     for rel, is_tracked in found:
         if rel in sources or not (rel in explicit or _is_candidate(rel)) or not project.path(rel).is_file():
+            continue
+        if os.path.islink(project.path(rel)) and _links_out(project, rel, real_root):
+            _skip_links_out(project, rel)
             continue
         sources[rel] = Source(rel=rel, walk_from=_walk_from(rel, project.args), tracked=is_tracked)
     project.sources = sorted(sources.values(), key=lambda source: source.rel)

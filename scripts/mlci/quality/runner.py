@@ -25,7 +25,7 @@ from pathlib import Path
 
 from mlci.errors import UserError
 from mlci.quality.cache import ResultCache, entry_key, file_digest, prune, tool_fingerprints
-from mlci.quality.configfiles import IGNORE_FILES
+from mlci.quality.configfiles import IGNORE_FILES, load_toml
 from mlci.quality.model import Finding, PytestSummary, QualityResult, ToolResult
 from mlci.quality.project import Project, Source, changed_lines, changed_since, discover, group_paths
 from mlci.quality.pytest_run import run_pytest
@@ -209,12 +209,14 @@ def _plan(
 def _lint_action(plan: _Plan, files: list[Source]) -> Callable[[], None]:
     def action() -> None:
         linter = plan.linter
-        run = execute(linter.program(), linter.check_argv(files), linter.root)
-        try:
-            found = linter.parse(files, run)
-        except ToolFailed as exc:
-            plan.error = str(exc)
-            return
+        found: dict[str, list[Finding]] = {}
+        for batch in linter.batches(files):
+            run = execute(linter.program(), linter.check_argv(batch), linter.root)
+            try:
+                found.update(linter.parse(batch, run))
+            except ToolFailed as exc:
+                plan.error = str(exc)
+                return
         for rel, findings in found.items():
             plan.results[rel] = findings
             plan.cache.put(plan.keys[rel], [finding.cached() for finding in findings])
@@ -240,9 +242,10 @@ def apply_fixes(projects: list[Project], checks: Sequence[str]) -> dict[str, int
             if not files:
                 continue
             before = {source.rel: file_digest(project.root / source.rel) for source in files}
-            run = execute(linter.program(), linter.fix_argv(files), project.root)
-            if run.returncode != 0:
-                log.warning("%s --fix: %s", tool, run.failure(tool).args[0])
+            for batch in linter.batches(files):
+                run = execute(linter.program(), linter.fix_argv(batch), project.root)
+                if run.returncode != 0:
+                    log.warning("%s --fix: %s", tool, run.failure(tool).args[0])
             fixed[tool] += sum(file_digest(project.root / rel) != digest for rel, digest in before.items())
     return fixed
 
@@ -344,11 +347,12 @@ def _pytest_action(
 def sources_for(
     linter: Linter, project: Project, fingerprint: str | None = None, use_cache: bool = False
 ) -> list[Source]:
-    """The files the linter checks: with --changed-since only the changed ones, unless a file the linter
+    """The files the linter checks (those its pre-commit hook's filters admit): with --changed-since only
+    the changed ones, unless a file the linter
     reads (its configuration, its plugins) changed, which can change the verdict on every file. A selection
     that runs the tool is served from the cache when the candidates' names and what it reads are unchanged
     (given the tool's ``fingerprint``)."""
-    candidates = project.sources
+    candidates = [source for source in project.sources if linter.hook_admits(source)]
     changed = project.changed
     if changed is not None and not any(
         linter.reads(Path(os.path.normpath(project.root / rel))) for rel in changed
@@ -372,6 +376,7 @@ def _projects(paths: Sequence[str], options: Options, cwd: Path) -> list[Project
     """The projects of the PATHs, each with its candidate files (and the changed ones with changed_since)."""
     projects = group_paths(paths or ["."], cwd)
     for project in projects:
+        load_toml(project.root / "pyproject.toml")  # every tool may read it: not TOML is exit 2, naming it
         discover(project, CONFIG_NAMES)
         if options.changed_since:
             project.changed = changed_since(project, options.changed_since)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from mlci.quality.configfiles import config_digest
 from mlci.quality.hooks import CONFIG as HOOKS_CONFIG
-from mlci.quality.hooks import hook_args
+from mlci.quality.hooks import hook_args, project_hook
 from mlci.quality.model import Finding
 from mlci.quality.project import Project, Source
 
@@ -111,12 +111,16 @@ class Linter:
     def __init__(self, project: Project) -> None:
         self.root = project.root
         self.project = project
-        #: what the tool warned about its configuration (a broken setup.cfg), naming the file
-        self.warnings: list[str] = []
-        hook = hook_args(project.root, self.name, self.hook_options)
+        hook = project_hook(project.root, self.name)
+        #: what the tool warned about its configuration (a broken setup.cfg), naming the file; what of the
+        #: hook's additional_dependencies this Python lacks
+        self.warnings: list[str] = hook.missing_dependencies(self.name)
+        args = hook_args(hook, self.name, self.hook_options)
         #: the settings from the project's pre-commit hook, passed on every run of the tool
-        self.hook_argv = list(hook.honoured)
-        self.notices = list(hook.notices)
+        self.hook_argv = list(args.honoured)
+        #: the project's hooks for the tool (which files pre-commit gives them: files:, exclude:, types)
+        self.hook = hook
+        self.notices = list(args.notices)
 
     # ---- what the tool reads
     def config_extra(self) -> list[str]:
@@ -144,6 +148,10 @@ class Linter:
         return []
 
     # ---- which files
+    def hook_admits(self, source: Source) -> bool:
+        """Whether pre-commit would give the project's hook for this tool the file (True without a hook)."""
+        return self.hook.admits(self.root, source.rel)
+
     def selects(self, source: Source) -> bool:
         """Whether the tool, run by hand on ``source.walk_from``, would check this file."""
         raise NotImplementedError
@@ -160,6 +168,11 @@ class Linter:
     def arg(self, source: Source) -> str:
         """How the file is named on the tool's command line (relative to the project root)."""
         return source.rel
+
+    def batches(self, files: Sequence[Source]) -> list[list[Source]]:
+        """The files of one run split into the tool processes they need (one, unless a file must meet
+        other options than its neighbours: ruff's walked files and files named as a PATH)."""
+        return [list(files)]
 
     def check_argv(self, files: Sequence[Source]) -> list[str]:
         raise NotImplementedError

@@ -143,6 +143,7 @@ class _RuffBase(Linter):
             return []
         from mlci.quality.runner import execute  # the one place that starts tool processes
 
+        self._extended()  # reads every ruff configuration: one that is not TOML is exit 2, naming it
         walked = sorted({source.walk_from for source in sources})
         argv = ["check", "--show-files", "--no-cache", *self._selection_argv(), "--", *walked]
         run = execute(self.program(), argv, self.root)
@@ -188,9 +189,18 @@ class _RuffBase(Linter):
                 values.append(self.hook_argv[i + 1])
         return values
 
+    def batches(self, files: Sequence[Source]) -> list[list[Source]]:
+        """Files found by walking a directory apart from files named as a PATH: each meets ruff's
+        exclusions as by hand (see ``_exclusion_argv``)."""
+        walked = [source for source in files if source.walk_from != source.rel]
+        named = [source for source in files if source.walk_from == source.rel]
+        return [batch for batch in (walked, named) if batch]
+
     def _exclusion_argv(self, files: Sequence[Source]) -> list[str]:
-        """``--force-exclude`` when a file was found by walking a directory: ruff then applies every
-        exclusion (also ``lint.exclude``, ``format.exclude``) as when it walks the directory itself."""
+        """``--force-exclude`` for files found by walking a directory (a batch holds only such files or
+        only named ones): ruff then applies every exclusion (also ``lint.exclude``, ``format.exclude``) as
+        when it walks the directory itself; a file named as a PATH is checked as ruff checks a file named on
+        its command line."""
         return ["--force-exclude"] if any(source.walk_from != source.rel for source in files) else []
 
 
