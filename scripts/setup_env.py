@@ -298,7 +298,6 @@ def project_tool_versions(project: Path, tool_versions: str = "") -> ToolVersion
 
     readers = [
         (".pre-commit-config.yaml", precommit_versions),
-        (".pre-commit-config.yml", precommit_versions),
     ]
     readers += [(name, lambda text: pinned_versions(text.splitlines())) for name in DEV_REQUIREMENT_FILES]
     readers.append(("pyproject.toml", pyproject_versions))

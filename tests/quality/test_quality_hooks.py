@@ -270,3 +270,37 @@ def test_two_hooks_of_one_tool_check_the_files_either_is_given(
         "given (files: ^inventory/; types: [python] | files: ^tests/; types: [python]), as pre-commit "
         "selects them."
     ) in run.out.splitlines()
+
+
+def test_a_subproject_uses_the_hooks_at_the_top_of_its_git_work_tree_as_pre_commit_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gate: Gate, git: Callable[..., str]
+) -> None:
+    """A monorepo: pre-commit reads .pre-commit-config.yaml at the top of the work tree and matches its
+    filters there, also for a subproject with its own pyproject.toml (mlci's project root)."""
+    root = tmp_path / "repo"
+    api = root / "services" / "api"
+    (api / "generated").mkdir(parents=True)
+    (api / "pyproject.toml").write_text("[tool.black]\nline-length = 88\n")
+    (api / "wide.py").write_text("VALUE = [" + ", ".join(['"' + "x" * 18 + '"'] * 4) + "]\n")  # 96 wide
+    (api / "ugly.py").write_text(UGLY)
+    (api / "generated" / "models.py").write_text(UGLY)
+    (root / ".pre-commit-config.yaml").write_text(
+        "repos:\n  - repo: local\n    hooks:\n      - id: black\n        name: black\n"
+        f"        entry: {sys.executable} -m black --check\n        language: system\n"
+        "        types: [python]\n        args: [--line-length=100]\n"
+        "        exclude: ^services/api/generated/\n"
+    )
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "initial")
+    monkeypatch.chdir(root)
+    expected = _pre_commit_flags(root, "black", tmp_path / "pre-commit-home")
+    assert expected == {"services/api/ugly.py"}  # wide.py fits in 100, generated/ is not the hook's
+    run = gate("--checks", "black", "services/api")
+    assert {f["path"] for f in run.findings("black")} == expected
+    # a pull request that only changes the hooks at the top re-checks the subproject's every file
+    config = root / ".pre-commit-config.yaml"
+    config.write_text(config.read_text().replace("--line-length=100", "--line-length=88"))
+    git(root, "commit", "-q", "-am", "narrower")
+    run = gate("--checks", "black", "--changed-since", "HEAD~1", "services/api")
+    assert {f["path"] for f in run.findings("black")} == {"services/api/ugly.py", "services/api/wide.py"}

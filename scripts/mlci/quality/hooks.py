@@ -1,4 +1,5 @@
-"""The ``args:`` of the project's pre-commit hooks (``.pre-commit-config.yaml`` in the project root).
+"""The ``args:`` of the project's pre-commit hooks (``.pre-commit-config.yaml`` where pre-commit reads it: at
+the top of the project's git work tree, also for a subproject of a monorepo; in the project root outside git).
 
 Many teams keep their settings there (``black --line-length=79``), so the gate reuses the hook's arguments
 that change a verdict the way a configuration file does; each tool module names those it honours
@@ -19,6 +20,7 @@ here (no clone): only those written in the configuration filter.
 from __future__ import annotations
 
 import functools
+import os
 import re
 import shlex
 import sys
@@ -91,10 +93,16 @@ class Hook:
     dependencies: tuple[str, ...] = ()
     #: how many hooks with the id have other ``args:`` than the first (not passed on)
     other_args: int = 0
+    #: the directory of the configuration file, to which pre-commit's paths (and so the filters) are relative
+    where: Path | None = None
 
     def admits(self, root: Path, rel: str) -> bool:
         """Whether pre-commit would give one of the hooks ``rel`` (relative to ``root``, with ``/``)."""
-        return not self.files or any(files.admits(root, rel) for files in self.files)
+        if not self.files:
+            return True
+        where = self.where or root
+        name = rel if where == root else PurePath(os.path.relpath(root / rel, where)).as_posix()
+        return any(files.admits(where, name) for files in self.files)
 
     def missing_dependencies(self, check: str) -> list[str]:
         """A warning for each of the hook's additional dependencies this Python lacks (or holds at another
@@ -272,14 +280,23 @@ def _parse(path: str, content: bytes) -> dict[str, Hook]:
     return found
 
 
+def config_path(root: Path) -> Path:
+    """The ``.pre-commit-config.yaml`` pre-commit reads for the files under ``root``: at the top of root's git
+    work tree, where pre-commit runs (a submodule's own top for a submodule), else in ``root`` itself."""
+    for directory in (root, *root.parents):
+        if (directory / ".git").exists():
+            return directory / CONFIG
+    return root / CONFIG
+
+
 def project_hook(root: Path, check: str) -> Hook:
     """The project's hook for ``check`` (an empty one when there is none)."""
-    path = root / CONFIG
+    path = config_path(root)
     try:
         content = path.read_bytes()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return Hook()
-    return _parse(str(path), content).get(check, Hook())
+    return replace(_parse(str(path), content).get(check, Hook()), where=path.parent)
 
 
 def hook_args(hook: Hook, check: str, options: Mapping[str, bool]) -> HookArgs:

@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from mlci.quality.configfiles import config_digest
-from mlci.quality.hooks import CONFIG as HOOKS_CONFIG
-from mlci.quality.hooks import hook_args, project_hook
+from mlci.quality.hooks import config_path, hook_args, project_hook
 from mlci.quality.model import Finding
 from mlci.quality.project import Project, Source
 
@@ -112,6 +111,8 @@ class Linter:
         self.root = project.root
         self.project = project
         hook = project_hook(project.root, self.name)
+        #: the pre-commit configuration the hook comes from (at the top of the git work tree)
+        self.hooks_file = config_path(project.root)
         #: what the tool warned about its configuration (a broken setup.cfg), naming the file; what of the
         #: hook's additional_dependencies this Python lacks
         self.warnings: list[str] = hook.missing_dependencies(self.name)
@@ -132,7 +133,7 @@ class Linter:
         with ``--changed-since``, a change to one re-checks every file."""
         names = set(self.config_files) | ({"pyproject.toml"} if self.pyproject_tables else set())
         places = [self.root, *self.root.parents] if self.search_parents else [self.root]
-        return (path.name in names and path.parent in places) or path == self.root / HOOKS_CONFIG
+        return (path.name in names and path.parent in places) or path == self.hooks_file
 
     def config_digest(self) -> str:
         return config_digest(
