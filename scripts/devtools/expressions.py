@@ -318,13 +318,15 @@ _STATUS_FUNCTION = re.compile(r"\b(?:success|failure|always|cancelled)\s*\(", re
 def condition(text: Any, context: Mapping[str, Any], failed: bool = False, cancelled: bool = False) -> bool:
     """A step's ``if:`` (with or without ``${{ }}``) after earlier steps succeeded (or ``failed``, or the run
     was ``cancelled``), with GitHub's implied ``success() &&`` when the condition calls no status function."""
-    return _status_condition(text, context, success=not (failed or cancelled), failure=failed, cancelled=cancelled)
+    return _status_condition(
+        text, context, success=not (failed or cancelled), failure=failed, cancelled=cancelled
+    )
 
 
 def job_condition(text: Any, context: Mapping[str, Any], cancelled: bool = False) -> bool:
     """A job's ``if:``, as GitHub documents the status functions for jobs: ``success()`` when every job in
-    ``needs`` (``context["needs"][job]["result"]``) succeeded and the run was not cancelled, ``failure()`` when
-    one failed, ``cancelled()`` when the run was cancelled, ``always()`` even then; and the implied
+    ``needs`` (``context["needs"][job]["result"]``) succeeded and the run was not cancelled, ``failure()``
+    when one failed, ``cancelled()`` when the run was cancelled, ``always()`` even then; and the implied
     ``success() &&`` (a skipped or cancelled need skips the job unless a status function says otherwise)."""
     results = [str((need or {}).get("result", "")) for need in (context.get("needs") or {}).values()]
     success = not cancelled and all(result == "success" for result in results)

@@ -142,4 +142,3 @@ def test_register_cancelled_half_way_rolls_back(
     assert "registered-model" not in outputs
     assert not (tmp_path / "register.json").exists()  # the comment job finds no registration report
     assert "cancelled" in log and "@pr-5" in log
-

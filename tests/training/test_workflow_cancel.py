@@ -89,7 +89,11 @@ def test_the_challenger_registers_only_for_a_run_that_was_not_cancelled(
         # a job of the run cancelled on its own (job-level concurrency: a newer run took its place), the run
         # itself not: the newer run comments, not this one
         (SUCCEEDED, {**TRAINED, "challenger": "cancelled"}, False),
-        (SUCCEEDED, {"gate": "success", "train": "skipped", "train-local": "cancelled", "challenger": "skipped"}, False),
+        (
+            SUCCEEDED,
+            {"gate": "success", "train": "skipped", "train-local": "cancelled", "challenger": "skipped"},
+            False,
+        ),
     ],
 )
 def test_the_comment_is_posted_for_a_finished_run_never_for_a_cancelled_one(
@@ -114,7 +118,9 @@ def test_the_hand_off_is_made_after_success_or_failure_not_after_a_cancel(
 @pytest.mark.parametrize(("run", "expected"), [(SUCCEEDED, True), (FAILED, True), (CANCELLED, False)])
 def test_the_challengers_reports_are_uploaded_unless_the_run_was_cancelled(run: str, expected: bool) -> None:
     found = _step(WORKFLOW["jobs"]["challenger"]["steps"], "Upload the challenger's reports")
-    assert condition(found.get("if"), _context({}), failed=run == FAILED, cancelled=run == CANCELLED) is expected
+    assert (
+        condition(found.get("if"), _context({}), failed=run == FAILED, cancelled=run == CANCELLED) is expected
+    )
 
 
 @pytest.mark.parametrize(
@@ -144,4 +150,3 @@ def test_cis_gate_runs_on_every_run_so_a_cancelled_one_is_not_a_skipped_pass(
 ) -> None:
     context = {"needs": {job: {"result": result} for job, result in results.items()}, "github": {}}
     assert job_condition(CI["jobs"]["gate"].get("if"), context, cancelled=cancelled) is True
-

@@ -49,7 +49,7 @@ class Loop:
     run_id: str = ""
 
 
-#: The hidden line that names the workflow run a comment comes from (GITHUB_RUN_ID: a newer push, a newer run).
+#: The hidden line naming the workflow run a comment comes from (GITHUB_RUN_ID: a newer push, a newer run).
 _RUN_MARK = re.compile(r"<!-- mlci:run:(\d+) -->")
 
 

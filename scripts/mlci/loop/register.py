@@ -243,7 +243,9 @@ class _Rollback:
                 f"rolling back failed ({first}): delete version {self.version} of {name} in MLflow and check "
                 f"@{alias}"
             )
-        kept = f"@{alias} points at version {self.previous} again" if self.previous else f"@{alias} is not set"
+        kept = (
+            f"@{alias} points at version {self.previous} again" if self.previous else f"@{alias} is not set"
+        )
         return f"version {self.version} was deleted and {kept}"
 
 

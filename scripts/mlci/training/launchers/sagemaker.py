@@ -272,7 +272,9 @@ class SageMakerLauncher:
 
         def record(name: str, mark: str) -> None:
             marks[:] = [mark]
-            hooks.on_launched({"launcher": self.name, "job-name": name, "region": job.region, "fingerprint": mark})
+            hooks.on_launched(
+                {"launcher": self.name, "job-name": name, "region": job.region, "fingerprint": mark}
+            )
 
         arn, attached, notes = create_or_attach(client, job, record)
         if job.instance_count > 1 and not job.distribution:
