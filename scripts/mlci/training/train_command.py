@@ -200,7 +200,9 @@ def _spec(args: argparse.Namespace) -> TrainSpec:
 
 
 @contextmanager
-def cancel_on_signals(doing: str = "stopping the training job") -> Iterator[threading.Event]:
+def cancel_on_signals(
+    doing: str = "stopping the training job, registering nothing",
+) -> Iterator[threading.Event]:
     """Yield an Event set by SIGTERM or SIGINT (handlers restored on exit; a no-op off the main thread); the
     log says what the command does about it (``doing``)."""
     event = threading.Event()
