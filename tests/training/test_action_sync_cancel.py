@@ -70,7 +70,11 @@ def test_a_cancelled_sync_aborts_its_multipart_upload_and_exits_130(
     with FaultProxy(aws_env, policy) as proxy:
         monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
         try:
-            inputs = {"source": "training", "code-destination": f"s3://{bucket}/code", "launcher": "sagemaker"}
+            inputs = {
+                "source": "training",
+                "code-destination": f"s3://{bucket}/code",
+                "launcher": "sagemaker",
+            }
             run = run_cancelled(ACTION, inputs, workspace, GIVEN, "sync", cancel)
         finally:
             policy.release.set()
