@@ -7,13 +7,13 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from devtools.composite import run_cancelled, run_composite
+from training.runner_cancel import like_the_runner
 from training.sagemaker_standin import RUNS_UNTIL_STOPPED, SageMakerStandIn
 from training.tree_helpers import EXAMPLES
 
@@ -118,26 +118,6 @@ def _sagemaker_inputs(bucket: str) -> dict[str, str]:
     }
 
 
-def _like_the_runner(
-    standin: SageMakerStandIn, reached: threading.Event | None = None
-) -> Callable[[subprocess.Popen[str]], None]:
-    """GitHub's cancel: SIGINT; about 7.5 s later SIGTERM; about 2.5 s later the process tree is killed.
-    It starts once the stand-in has ``reached`` a point (default: the job is InProgress)."""
-
-    def cancel(process: subprocess.Popen[str]) -> None:
-        assert (reached or standin.in_progress).wait(120), "the job never got that far"
-        process.send_signal(signal.SIGINT)
-        for then, grace in ((signal.SIGTERM, 7.5), (signal.SIGKILL, 2.5)):
-            try:
-                process.wait(timeout=grace)
-                return
-            except subprocess.TimeoutExpired:
-                process.send_signal(then)
-        process.wait()
-
-    return cancel
-
-
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     """A caller's checkout with the example's training code in ``training/``."""
@@ -150,7 +130,7 @@ def test_a_cancelled_run_stops_its_sagemaker_job(
 ) -> None:
     standin.plan = list(RUNS_UNTIL_STOPPED)
     run = run_cancelled(
-        ACTION, _sagemaker_inputs(bucket), workspace, GIVEN, "train", _like_the_runner(standin)
+        ACTION, _sagemaker_inputs(bucket), workspace, GIVEN, "train", like_the_runner(standin.in_progress)
     )
     assert run.returncodes["train"] == 130, run.log  # an interrupt, as the README says
     assert standin.calls_of("StopTrainingJob") == [{"TrainingJobName": "cancelled-job"}]
@@ -186,7 +166,7 @@ def test_a_job_whose_creation_was_never_answered_is_stopped_by_the_cleanup_step(
     try:
         run = run_cancelled(
             ACTION, _sagemaker_inputs(bucket), workspace, GIVEN, "train",
-            _like_the_runner(standin, standin.created),
+            like_the_runner(standin.created),
         )  # fmt: skip
     finally:
         standin.answer_create.set()

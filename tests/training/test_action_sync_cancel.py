@@ -11,8 +11,6 @@ while the big file's parts are in flight; then they are let through.
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -22,6 +20,7 @@ import pytest
 
 from devtools.composite import run_cancelled
 from training.fault_proxy import FaultProxy
+from training.runner_cancel import like_the_runner
 from training.tree_helpers import write_tree
 
 ACTION = Path(__file__).resolve().parents[2] / "actions" / "continuous-training" / "action.yml"
@@ -54,18 +53,8 @@ def test_a_cancelled_sync_aborts_its_multipart_upload_and_exits_130(
         {"training/a-big.bin": b"\x01" * (20 * MIB), "training/train.py": b"print('train')\n"},
     )
     policy = HoldParts()
-
-    def cancel(process: subprocess.Popen[str]) -> None:
-        assert policy.reached.wait(120), "the big file's multipart upload never started"
-        process.send_signal(signal.SIGINT)
-        policy.release.set()  # the parts in flight finish; nothing new may start
-        for then, grace in ((signal.SIGTERM, 7.5), (signal.SIGKILL, 2.5)):
-            try:
-                process.wait(timeout=grace)
-                return
-            except subprocess.TimeoutExpired:
-                process.send_signal(then)
-        process.wait()
+    # the parts in flight finish once the step is signalled; nothing new may start
+    cancel = like_the_runner(policy.reached, after_sigint=policy.release.set)
 
     with FaultProxy(aws_env, policy) as proxy:
         monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
