@@ -316,25 +316,44 @@ _STATUS_FUNCTION = re.compile(r"\b(?:success|failure|always|cancelled)\s*\(", re
 
 
 def condition(text: Any, context: Mapping[str, Any], failed: bool = False, cancelled: bool = False) -> bool:
-    """An ``if:`` (with or without ``${{ }}``) after earlier steps succeeded (or ``failed``, or the run was
-    ``cancelled``), with GitHub's implied ``success() &&`` when the condition calls no status function."""
-    stopped = failed or cancelled
+    """A step's ``if:`` (with or without ``${{ }}``) after earlier steps succeeded (or ``failed``, or the run
+    was ``cancelled``), with GitHub's implied ``success() &&`` when the condition calls no status function."""
+    return _status_condition(
+        text, context, success=not (failed or cancelled), failure=failed, cancelled=cancelled
+    )
+
+
+def job_condition(text: Any, context: Mapping[str, Any], cancelled: bool = False) -> bool:
+    """A job's ``if:``, as GitHub documents the status functions for jobs: ``success()`` when every job in
+    ``needs`` (``context["needs"][job]["result"]``) succeeded and the run was not cancelled, ``failure()``
+    when one failed, ``cancelled()`` when the run was cancelled, ``always()`` even then; and the implied
+    ``success() &&`` (a skipped or cancelled need skips the job unless a status function says otherwise)."""
+    results = [str((need or {}).get("result", "")) for need in (context.get("needs") or {}).values()]
+    success = not cancelled and all(result == "success" for result in results)
+    return _status_condition(
+        text, context, success=success, failure="failure" in results, cancelled=cancelled
+    )
+
+
+def _status_condition(
+    text: Any, context: Mapping[str, Any], *, success: bool, failure: bool, cancelled: bool
+) -> bool:
     functions = {
         **FUNCTIONS,
-        "success": lambda: not stopped,
-        "failure": lambda: failed,
+        "success": lambda: success,
+        "failure": lambda: failure,
         "cancelled": lambda: cancelled,
     }
     if text is None or text == "":
-        return not stopped
+        return success
     if isinstance(text, bool):
-        return text and not stopped
+        return text and success
     source = str(text).strip()
     whole = _EMBEDDED.fullmatch(source)
     if whole:
         source = whole[1]
     elif "${{" in source:
-        return truthy(render(source, context)) and not stopped
-    if stopped and not _STATUS_FUNCTION.search(source):
+        return truthy(render(source, context)) and success
+    if not success and not _STATUS_FUNCTION.search(source):
         return False
     return truthy(evaluate(source, context, functions))

@@ -23,7 +23,7 @@ import os
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -237,9 +237,11 @@ def upsert(
     env: Mapping[str, str] | None = None,
     *,
     workflow: str = "model-validation",
+    keep: Callable[[str], str | None] = lambda existing: None,
 ) -> CommentOutcome:
     """Create or update the pull request's mlci comment for ``workflow`` and ``key``; never raises for an API
-    failure (a comment is a report, not a check)."""
+    failure (a comment is a report, not a check). ``keep(existing body)``: a reason to leave the comment as
+    it is (skipped), else None."""
     env = os.environ if env is None else env
     reason = _skip_reason(env)
     number = None if reason else pull_request_number(env)
@@ -252,6 +254,8 @@ def upsert(
     text = redact(f"{tag}\n{body}")
     try:
         existing = _find(api, repo, number, tag, _identity(api, env))
+        if existing is not None and (reason := keep(str(existing.get("body") or ""))):
+            return CommentOutcome("skipped", reason)
         if existing is not None:
             comment = api.call("PATCH", f"/repos/{repo}/issues/comments/{existing['id']}", {"body": text})
             return CommentOutcome("updated", f"pull request #{number}", comment.get("html_url"))

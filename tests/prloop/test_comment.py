@@ -132,3 +132,25 @@ def test_a_report_that_is_not_json_is_exit_2(
     path.write_text("{half")
     assert _comment("--training-report", str(path)) == 2
     assert "--training-report" in capsys.readouterr().out and github.comments == {}
+
+
+def test_an_older_runs_comment_never_replaces_a_newer_runs(
+    github: GitHubApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A re-run of a superseded run (or its comment job finishing late) comes after the newer push's run
+    commented: its verdict, green or not, is about an older commit and must not replace the newer one."""
+    monkeypatch.setenv("GITHUB_RUN_ID", "120")  # the newer push's run: training failed
+    failed = _training_report(tmp_path / "failed.json", ok=False, status="Failed", failure_reason="OOM")
+    assert _comment("--training-report", str(failed)) == 0
+    [newer] = _ours(github)
+
+    monkeypatch.setenv("GITHUB_RUN_ID", "99")  # the older run, re-run: green
+    monkeypatch.setenv("GITHUB_RUN_ATTEMPT", "2")
+    green = _training_report(tmp_path / "green.json")
+    assert _comment("--training-report", str(green), "--validation-outcome", "skipped") == 0
+    [kept] = _ours(github)
+    assert kept["body"] == newer["body"] and "❌" in str(kept["body"])
+
+    monkeypatch.setenv("GITHUB_RUN_ID", "120")  # a re-run of the newest run replaces it, as before
+    assert _comment("--training-report", str(green), "--validation-outcome", "skipped") == 0
+    assert "runs/120/attempts/2" in str(_ours(github)[0]["body"])

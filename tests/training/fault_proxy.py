@@ -146,7 +146,7 @@ class FaultProxy:
                 length = response.getheader("Content-Length", "") if self.command == "HEAD" else ""
                 self._answer(response.status, headers, data, length)
 
-            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _handle
+            do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = do_HEAD = _handle
 
         return Handler
 

@@ -63,6 +63,10 @@ class SageMakerStandIn:
         self.denied: set[str] = set()
         self.in_progress = threading.Event()
         self.stopped = threading.Event()
+        #: Set when a CreateTrainingJob has created its job. With ``answer_create`` given, the answer waits
+        #: for it to be set: the job exists, the caller has not heard so (a slow or stalled answer).
+        self.created = threading.Event()
+        self.answer_create: threading.Event | None = None
         self.lock = threading.Lock()
 
     def arn(self, name: str) -> str:
@@ -201,6 +205,10 @@ def _handler(state: SageMakerStandIn) -> type[BaseHTTPRequestHandler]:
                 answer = state.handle(target.split(".", 1)[1], body)
             except ApiError as exc:
                 status, answer = exc.status, {"__type": exc.code, "Message": exc.message}
+            if target == "SageMaker.CreateTrainingJob" and status == 200:
+                state.created.set()
+                if state.answer_create is not None:
+                    state.answer_create.wait(600)
             data = json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/x-amz-json-1.1")

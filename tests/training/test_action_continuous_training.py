@@ -6,13 +6,14 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from devtools.composite import run_cancelled, run_composite
+from training.runner_cancel import like_the_runner
 from training.sagemaker_standin import RUNS_UNTIL_STOPPED, SageMakerStandIn
 from training.tree_helpers import EXAMPLES
 
@@ -117,23 +118,6 @@ def _sagemaker_inputs(bucket: str) -> dict[str, str]:
     }
 
 
-def _like_the_runner(standin: SageMakerStandIn) -> Callable[[subprocess.Popen[str]], None]:
-    """GitHub's cancel: SIGINT; about 7.5 s later SIGTERM; about 2.5 s later the process tree is killed."""
-
-    def cancel(process: subprocess.Popen[str]) -> None:
-        assert standin.in_progress.wait(120), "the job never reached InProgress"
-        process.send_signal(signal.SIGINT)
-        for then, grace in ((signal.SIGTERM, 7.5), (signal.SIGKILL, 2.5)):
-            try:
-                process.wait(timeout=grace)
-                return
-            except subprocess.TimeoutExpired:
-                process.send_signal(then)
-        process.wait()
-
-    return cancel
-
-
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     """A caller's checkout with the example's training code in ``training/``."""
@@ -146,7 +130,7 @@ def test_a_cancelled_run_stops_its_sagemaker_job(
 ) -> None:
     standin.plan = list(RUNS_UNTIL_STOPPED)
     run = run_cancelled(
-        ACTION, _sagemaker_inputs(bucket), workspace, GIVEN, "train", _like_the_runner(standin)
+        ACTION, _sagemaker_inputs(bucket), workspace, GIVEN, "train", like_the_runner(standin.in_progress)
     )
     assert run.returncodes["train"] == 130, run.log  # an interrupt, as the README says
     assert standin.calls_of("StopTrainingJob") == [{"TrainingJobName": "cancelled-job"}]
@@ -170,6 +154,40 @@ def test_a_killed_run_is_stopped_by_the_cleanup_step(
     assert run.returncodes["train"] == -signal.SIGKILL
     assert standin.calls_of("StopTrainingJob") == [{"TrainingJobName": "cancelled-job"}], run.log
     assert run.returncodes["stop"] == 0 and "cancelled-job: asked SageMaker to stop it" in run.log
+
+
+def test_a_job_whose_creation_was_never_answered_is_stopped_by_the_cleanup_step(
+    workspace: Path, bucket: str, standin: SageMakerStandIn
+) -> None:
+    """SageMaker created the job, but its answer had not arrived when the runner's cancel ended with the
+    kill: mlci had not heard of the job, yet the if: cancelled() step stops it by the name it was given."""
+    standin.plan = list(RUNS_UNTIL_STOPPED)
+    standin.answer_create = threading.Event()
+    try:
+        run = run_cancelled(
+            ACTION, _sagemaker_inputs(bucket), workspace, GIVEN, "train",
+            like_the_runner(standin.created),
+        )  # fmt: skip
+    finally:
+        standin.answer_create.set()
+    assert run.returncodes["train"] == -signal.SIGKILL, run.log
+    assert standin.calls_of("StopTrainingJob") == [{"TrainingJobName": "cancelled-job"}], run.log
+    assert run.returncodes["stop"] == 0 and "cancelled-job: asked SageMaker to stop it" in run.log
+
+
+def test_a_run_cancelled_before_the_environment_was_installed_has_nothing_to_stop(tmp_path: Path) -> None:
+    """The cancel came while mlci's environment was being set up: the cleanup step says there is nothing to
+    stop instead of failing on the interpreter that was never installed."""
+    given = {"python": {"python-path": sys.executable}, **{step: {} for step in ("uv", "restore-env")}}
+
+    def cancel(process: subprocess.Popen[str]) -> None:
+        process.send_signal(signal.SIGINT)
+        process.wait()
+
+    run = run_cancelled(ACTION, {"launcher": "local"}, tmp_path, given, "plan", cancel)
+    assert "install" not in run.returncodes and "train" not in run.returncodes
+    assert run.returncodes["stop"] == 0, run.log
+    assert "nothing to stop" in run.log
 
 
 def test_a_trusted_pickle_is_refused_where_aws_credentials_are(workspace: Path, aws_env: str) -> None:

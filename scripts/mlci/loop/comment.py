@@ -8,6 +8,7 @@ all. The comment names the commit and the run, so a stale one is visibly stale.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +46,20 @@ class Loop:
     sha: str = ""
     run_url: str = ""
     generated_at: str = ""
+    run_id: str = ""
+
+
+#: The hidden line naming the workflow run a comment comes from (GITHUB_RUN_ID: a newer push, a newer run).
+_RUN_MARK = re.compile(r"<!-- mlci:run:(\d+) -->")
+
+
+def older_than(existing: str, body: str) -> str | None:
+    """Why ``body`` must not replace the comment ``existing``: a newer run wrote that one (its verdict is
+    about a newer push); None when it may (same run re-run, or no run known)."""
+    theirs, ours = _RUN_MARK.search(existing), _RUN_MARK.search(body)
+    if theirs and ours and int(theirs[1]) > int(ours[1]):
+        return f"the comment is a newer run's (run {theirs[1]}; this is run {ours[1]}): left as it is"
+    return None
 
 
 def _ok(part: Part, field_name: str) -> bool | None:
@@ -269,4 +284,6 @@ def markdown(loop: Loop) -> str:
     if registration:
         lines += ["", *registration]
     lines += ["", *validation_section(loop.validation)]
+    if loop.run_id.isdigit():
+        lines += ["", f"<!-- mlci:run:{loop.run_id} -->"]
     return gha.redact("\n".join(lines) + "\n")

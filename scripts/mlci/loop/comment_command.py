@@ -96,6 +96,7 @@ def run(args: argparse.Namespace) -> bool:
         key=args.key,
         sha=context.sha,
         run_url=context.run_url,
+        run_id=context.run_id,
         generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         **parts,
     )
@@ -113,10 +114,12 @@ def run(args: argparse.Namespace) -> bool:
 
 
 def post(body: str, key: str, *, workflow: str, what: str, title: str) -> None:
-    """Create or update the sticky comment and say how it went (a failure is a warning, not a check)."""
+    """Create or update the sticky comment and say how it went (a failure is a warning, not a check); a
+    comment a newer run wrote is left as it is."""
     from mlci.github import upsert
+    from mlci.loop.comment import older_than
 
-    outcome = upsert(body, key, workflow=workflow)
+    outcome = upsert(body, key, workflow=workflow, keep=lambda existing: older_than(existing, body))
     if outcome.action == "failed":
         gha.warning(f"{what}: not posted: {outcome.detail}", title=title)
     elif outcome.action == "skipped":

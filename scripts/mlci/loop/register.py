@@ -21,6 +21,7 @@ import logging
 import os
 import tarfile
 import tempfile
+import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,17 @@ class Registration:
     flag: str = "--model"
     #: The alias of the model to compare with: its version and sha256 pin go into the report.
     baseline_alias: str = "champion"
+    #: Set by SIGINT/SIGTERM (a cancelled workflow): the registration stops and what it did is rolled back.
+    cancel: threading.Event | None = None
+
+
+class Cancelled(KeyboardInterrupt):
+    """The run was cancelled before the registration completed; what it had done was rolled back (exit 130).
+
+    The message says what the alias points at now."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "cancelled"
 
 
 def default_alias(context: RunContext, flag: str = "--alias") -> str:
@@ -152,6 +164,7 @@ def register(registration: Registration) -> dict[str, Any]:
 
     server = registration.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or EMBEDDED_TRACKING_URI
     flag = registration.flag
+    _Rollback(registration, None).checkpoint()  # cancelled before it began: nothing to undo
     with tempfile.TemporaryDirectory(prefix="mlci-register-") as tmp:
         directory = _unpacked(Path(registration.model), Path(tmp), flag)
         model_file = _model_file(directory, flag)
@@ -189,6 +202,62 @@ def _requirements() -> list[str]:
     return [f"{name}=={version(name)}" for name in ("scikit-learn", "skops")]
 
 
+class _Rollback:
+    """What a registration has done so far, undone when the run is cancelled before the registration ends.
+
+    ``checkpoint()`` between the steps: once SIGINT/SIGTERM set the registration's cancel event, the version
+    it created is deleted, the alias goes back to the version it pointed at before (or is removed), the run
+    is marked KILLED, and :class:`Cancelled` says so. A cancelled run never leaves @pr-N on its model."""
+
+    def __init__(self, registration: Registration, client: Any) -> None:
+        self.registration, self.client = registration, client
+        self.run_id = self.version = ""
+        self.previous: str | None = None  # the version the alias pointed at before this registration
+        self.alias_set = False
+
+    def checkpoint(self) -> None:
+        cancel = self.registration.cancel
+        if cancel is not None and cancel.is_set():
+            raise Cancelled(
+                f"the workflow was cancelled (SIGINT/SIGTERM) before {self.registration.name} was registered "
+                f"as @{self.registration.alias}: not registered; {self._undo()}"
+            )
+
+    def _undo(self) -> str:
+        name, alias, client = self.registration.name, self.registration.alias, self.client
+        if not self.version:
+            return f"@{alias} was left as it was"
+        from mlflow.exceptions import MlflowException
+
+        try:
+            if self.previous:
+                client.set_registered_model_alias(name, alias, self.previous)
+            elif self.alias_set:
+                client.delete_registered_model_alias(name, alias)
+            client.delete_model_version(name, self.version)
+            if self.run_id:
+                client.set_terminated(self.run_id, "KILLED")
+        except (MlflowException, OSError) as exc:
+            first = (str(exc).splitlines() or [type(exc).__name__])[0]
+            return (
+                f"rolling back failed ({first}): delete version {self.version} of {name} in MLflow and check "
+                f"@{alias}"
+            )
+        kept = (
+            f"@{alias} points at version {self.previous} again" if self.previous else f"@{alias} is not set"
+        )
+        return f"version {self.version} was deleted and {kept}"
+
+
+def _alias_version(client: Any, name: str, alias: str) -> str | None:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return str(client.get_model_version_by_alias(name, alias).version)
+    except MlflowException:  # no such alias (yet)
+        return None
+
+
 def _log(
     registration: Registration, model: Any, untrusted: list[str], server: str, tmp: Path
 ) -> dict[str, Any]:
@@ -200,6 +269,8 @@ def _log(
     from mlci.validation.loading import tree_sha256
 
     client = MlflowClient(tracking_uri=server)
+    done = _Rollback(registration, client)
+    done.checkpoint()
     experiment = client.get_experiment_by_name(registration.name)
     experiment_id = (
         experiment.experiment_id
@@ -211,6 +282,7 @@ def _log(
         warnings.simplefilter("ignore")  # mlflow's advice to model authors (signatures, pip) is noise in CI
         # the server reaches mlflow's fluent API through MLFLOW_TRACKING_URI (register's _client_settings)
         with mlflow.start_run(experiment_id=experiment_id, tags=tags) as run:
+            done.run_id = run.info.run_id
             if registration.hyperparameters:
                 mlflow.log_params({k: str(v)[:6000] for k, v in registration.hyperparameters.items()})
             if registration.metrics:
@@ -223,7 +295,8 @@ def _log(
                 registered_model_name=registration.name,
                 pip_requirements=_requirements(),  # known: inferring them costs a minute
             )
-    version = str(info.registered_model_version)
+    version = done.version = str(info.registered_model_version)
+    done.checkpoint()
     local = mlflow.artifacts.download_artifacts(
         artifact_uri=client.get_model_version_download_uri(registration.name, version),
         dst_path=str(tmp / "registered"),
@@ -232,6 +305,9 @@ def _log(
     sha256 = tree_sha256(Path(local))  # what --sha256 pins for an MLflow model directory
     for key, value in {**tags, "mlci.sha256": sha256}.items():
         client.set_model_version_tag(registration.name, version, key, value)
+    done.previous = _alias_version(client, registration.name, registration.alias)
+    done.checkpoint()
+    done.alias_set = True
     client.set_registered_model_alias(registration.name, registration.alias, version)
     baseline: dict[str, Any] = {"alias": registration.baseline_alias, "version": None, "sha256": None}
     if registration.baseline_alias != registration.alias:
@@ -240,6 +316,7 @@ def _log(
             baseline.update(version=str(found.version), sha256=(found.tags or {}).get("mlci.sha256"))
         except MlflowException:  # no champion yet: the first model has nothing to be compared with
             pass
+    done.checkpoint()  # a signal while the alias was being set: it goes back too
     log.info("registered models:/%s/%s as @%s", registration.name, version, registration.alias)
     return {
         "name": registration.name,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import threading
 from typing import TYPE_CHECKING, Any
 
 from mlci import gha
@@ -17,7 +18,7 @@ from mlci.options import add_report_option
 
 if TYPE_CHECKING:
     from mlci.github import RunContext
-    from mlci.loop.register import Registration
+    from mlci.loop.register import Cancelled, Registration
     from mlci.training.launchers.result import TrainResult
 
 HELP = "Register a trained model in MLflow (as skops) with the alias pr-<number>."
@@ -154,54 +155,75 @@ def render(report: dict[str, Any]) -> None:
     gha.add_summary("### mlci register\n\n" + gha.md_table(["", ""], rows))
 
 
+def render_cancelled(cancelled: Cancelled) -> None:
+    """What a cancelled registration left: a warning line and the summary (no outputs: nothing registered)."""
+    gha.warning(str(cancelled), title="mlci register: cancelled")
+    gha.add_summary(f"### mlci register: ⏹️ cancelled\n\n{gha.md_escape(str(cancelled))}")
+
+
 def run(args: argparse.Namespace) -> bool:
     from mlci.files import write_json
     from mlci.github import detect
-    from mlci.loop.register import register
+    from mlci.loop.register import Cancelled, register
     from mlci.training.launchers.mappings import load_mapping
+    from mlci.training.train_command import cancel_on_signals
 
     training = _training_report(args.training_report)
     context = detect(args.repository, args.pr_number, args.sha, args.run_attempt)
     metrics = training.get("metrics") or {}
-    report = register(
-        registration(
-            args,
-            args.model,
-            args.name,
-            context,
-            hyperparameters=load_mapping("--hyperparameters", args.hyperparameters),
-            metrics={k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))},
-            job_name=str(training.get("job_name") or ""),
-            sha256=args.sha256,
-        )
-    )
+    with cancel_on_signals("stopping the registration") as cancel:
+        try:
+            report = register(
+                registration(
+                    args,
+                    args.model,
+                    args.name,
+                    context,
+                    hyperparameters=load_mapping("--hyperparameters", args.hyperparameters),
+                    metrics={k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))},
+                    job_name=str(training.get("job_name") or ""),
+                    sha256=args.sha256,
+                    cancel=cancel,
+                )
+            )
+        except Cancelled as cancelled:
+            render_cancelled(cancelled)
+            raise  # cli.py: exit 130, as for any interrupt
     render(report)
     if args.report:
         write_json(args.report, report)
     return True
 
 
-def register_trained(args: argparse.Namespace, result: TrainResult) -> None:
-    """``mlci train --register NAME``: register what a successful local training wrote to --output."""
+def register_trained(args: argparse.Namespace, result: TrainResult, cancel: threading.Event) -> None:
+    """``mlci train --register NAME``: register what a successful local training wrote to --output, unless
+    the run was cancelled (``cancel``: SIGINT/SIGTERM), before or while registering (then rolled back)."""
     from mlci.github import detect
-    from mlci.loop.register import register
+    from mlci.loop.register import Cancelled, register
     from mlci.training.launchers.mappings import load_mapping
 
+    if result.cancelled:
+        return  # the run is over: train says so
     if not result.ok or not result.model_dir:
         gha.notice(f"--register {args.register}: not registered: the training ended {result.status}.")
         return
     context = detect(args.repository, args.pr_number, args.sha, args.run_attempt)
-    report = register(
-        registration(
-            args,
-            result.model_dir,
-            args.register,
-            context,
-            hyperparameters=load_mapping("--hyperparameters", args.hyperparameters),
-            metrics=result.metrics,
-            job_name=result.job_name,
-            flag="--output",
+    try:
+        report = register(
+            registration(
+                args,
+                result.model_dir,
+                args.register,
+                context,
+                hyperparameters=load_mapping("--hyperparameters", args.hyperparameters),
+                metrics=result.metrics,
+                job_name=result.job_name,
+                flag="--output",
+                cancel=cancel,
+            )
         )
-    )
+    except Cancelled as cancelled:
+        result.cancelled, result.cancel_reason = True, str(cancelled)
+        return
     render(report)
     result.registered = report

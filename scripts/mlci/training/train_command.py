@@ -200,15 +200,18 @@ def _spec(args: argparse.Namespace) -> TrainSpec:
 
 
 @contextmanager
-def cancel_on_signals() -> Iterator[threading.Event]:
-    """Yield an Event set by SIGTERM or SIGINT (handlers restored on exit; a no-op off the main thread)."""
+def cancel_on_signals(
+    doing: str = "stopping the training job, registering nothing",
+) -> Iterator[threading.Event]:
+    """Yield an Event set by SIGTERM or SIGINT (handlers restored on exit; a no-op off the main thread); the
+    log says what the command does about it (``doing``)."""
     event = threading.Event()
     if threading.current_thread() is not threading.main_thread():
         yield event
         return
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        log.warning("received %s: stopping the training job", signal.Signals(signum).name)
+        log.warning("received %s: %s", signal.Signals(signum).name, doing)
         event.set()
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -241,13 +244,16 @@ def render(result: TrainResult) -> None:
     gha.info(gha.text_table(["field", "value"], rows))
     for note in result.notes:
         gha.warning(note, title="mlci train")
+    if result.cancel_reason:
+        gha.warning(result.cancel_reason, title="mlci train: cancelled")
     if not result.ok:
         reason = f": {result.failure_reason}" if result.failure_reason else ""
         gha.error(
             f"training job {result.job_name} ended {result.status}{reason}", title="mlci train: job failed"
         )
     gha.set_outputs(result.outputs())
-    summary = f"### mlci train: {gha.status_mark(result.ok)} {gha.md_escape(result.job_name)}\n\n"
+    mark = "⏹️ cancelled" if result.cancelled else gha.status_mark(result.ok)
+    summary = f"### mlci train: {mark} {gha.md_escape(result.job_name)}\n\n"
     summary += gha.md_table(["", ""], rows)
     if result.log_tail and not result.ok:
         summary += f"\n\n<details><summary>Last {len(result.log_tail)} log lines</summary>\n\n"
@@ -267,21 +273,30 @@ def run(args: argparse.Namespace) -> bool:
     _refuse_foreign_flags(args)
     spec = _spec(args)
     launcher = get(args.launcher)
-    with cancel_on_signals() as cancel, ExitStack() as stack:
-        follows = args.launcher == "local" or args.wait
-        if follows:  # the job's log follows: fold it, and keep its text from issuing workflow commands
-            stack.enter_context(gha.group(f"training log: {spec.job_name}"))
-            stack.enter_context(gha.untrusted_output())
-        hooks = Hooks(
-            cancel=cancel,
-            on_log=gha.info,
-            on_status=gha.info,
-            on_launched=lambda record: _record_launch(args.launched, record),
-        )
-        result = launcher.launch(spec, args, hooks)
-    render(result)
-    if args.register:
-        register_command.register_trained(args, result)
+    with cancel_on_signals() as cancel:
+        with ExitStack() as stack:
+            follows = args.launcher == "local" or args.wait
+            if follows:  # the job's log follows: fold it, and keep its text from issuing workflow commands
+                stack.enter_context(gha.group(f"training log: {spec.job_name}"))
+                stack.enter_context(gha.untrusted_output())
+            hooks = Hooks(
+                cancel=cancel,
+                on_log=gha.info,
+                on_status=gha.info,
+                on_launched=lambda record: _record_launch(args.launched, record),
+            )
+            result = launcher.launch(spec, args, hooks)
+        # A cancel after the job ended still cancels the run: nothing is registered as if it had completed.
+        result.cancelled = result.cancelled or cancel.is_set()
+        if result.cancelled and result.ok:
+            result.cancel_reason = "the workflow was cancelled after the training ended" + (
+                ": not registered" if args.register else ""
+            )
+        try:
+            if args.register:
+                register_command.register_trained(args, result, cancel)
+        finally:
+            render(result)  # also when registering failed: the training's own summary and outputs stay
     if args.report:
         write_json(args.report, result.to_json())
     if result.cancelled:

@@ -86,8 +86,11 @@ class TrainResult:
     notes: list[str] = field(default_factory=list)
     #: True when mlci did not wait for the end (``--no-wait``): an InProgress job is then a success.
     detached: bool = False
-    #: True when the workflow was cancelled (SIGINT/SIGTERM) while the job ran: exit 130.
+    #: True when the workflow was cancelled (SIGINT/SIGTERM) while the job ran, or after it ended but before
+    #: ``--register`` completed: exit 130.
     cancelled: bool = False
+    #: What a cancel after the job's end left (the registration not done, or rolled back), for the summary.
+    cancel_reason: str = ""
     #: What the job reported: its metrics file and its metric definitions (mlci.training.job_metrics).
     metrics: dict[str, float] = field(default_factory=dict)
     #: The estimated cost (mlci.training.prices.estimate), when the instance type's price is known.
@@ -116,6 +119,7 @@ class TrainResult:
         """The summary table of the job."""
         rows = [("job", self.job_name), ("launcher", self.launcher), ("status", self.status)]
         rows += [("failure reason", self.failure_reason)] if self.failure_reason else []
+        rows += [("cancelled", self.cancel_reason)] if self.cancel_reason else []
         rows += [("duration", format_duration(self.seconds))]
         rows += [("instance", f"{self.instance_count} x {self.instance_type}")] if self.instance_type else []
         rows += (
@@ -140,6 +144,7 @@ class TrainResult:
             "instance_type": self.instance_type,
             "instance_count": self.instance_count,
             "cancelled": self.cancelled,
+            "cancel_reason": self.cancel_reason,
             "cost": self.cost,
             "registered": self.registered,
             "details": dict(self.details),

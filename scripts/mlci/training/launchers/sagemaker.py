@@ -268,13 +268,21 @@ class SageMakerLauncher:
             check_wait_fits_credentials(spec.wait_timeout or job.max_runtime + (job.max_wait or 0))
         client = aws.client("sagemaker")
         job.region = job.region or client.meta.region_name or ""
-        arn, attached, notes = create_or_attach(client, job)
+        marks: list[str] = []
+
+        def record(name: str, mark: str) -> None:
+            marks[:] = [mark]
+            hooks.on_launched(
+                {"launcher": self.name, "job-name": name, "region": job.region, "fingerprint": mark}
+            )
+
+        arn, attached, notes = create_or_attach(client, job, record)
         if job.instance_count > 1 and not job.distribution:
             notes.append(
                 f"{job.instance_count} instances and no --distribution: each one runs the whole script on "
                 "all the data (and is billed); set --distribution (e.g. torch_distributed), or one instance"
             )
-        hooks.on_launched({"launcher": self.name, "job-name": job.job_name, "region": job.region})
+        record(job.job_name, marks[0] if marks else "")  # the name finally used (an attached job's too)
         tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
 
         def keep(line: str) -> None:
@@ -338,15 +346,23 @@ class SageMakerLauncher:
     def stop(self, record: dict[str, str]) -> str:
         """StopTrainingJob on the recorded job (a job that already ended is left as it is)."""
         from mlci.training import aws
-        from mlci.training.launchers.sagemaker_follow import describe
+        from mlci.training.launchers.sagemaker_request import FINGERPRINT_TAG, fingerprint_of
 
         name = record.get("job-name", "")
         if not name:
             return "nothing to stop: the record names no job"
         client = aws.client("sagemaker")
-        status = describe(client, name).get("TrainingJobStatus", "")
+        try:  # recorded before CreateTrainingJob: the job may never have been created
+            description = client.describe_training_job(TrainingJobName=name)
+        except Exception as exc:
+            if aws.error_code(exc) == "ValidationException" and "not found" in str(exc).lower():
+                return f"{name}: no such job (it was never created), nothing to stop"
+            aws.raise_translated(exc, f"training job {name}: DescribeTrainingJob")
+        status = description.get("TrainingJobStatus", "")
         if status != "InProgress":
             return f"{name}: {status}, nothing to stop"
+        if record.get("fingerprint") and fingerprint_of(client, description) != record["fingerprint"]:
+            return f"{name}: another request's job (its {FINGERPRINT_TAG} tag differs), left running"
         try:
             client.stop_training_job(TrainingJobName=name)
         except Exception as exc:

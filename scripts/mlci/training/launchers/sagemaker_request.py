@@ -259,10 +259,18 @@ def _existing(client: Any, name: str) -> tuple[dict[str, Any], str]:
     """The job called ``name`` and its fingerprint tag (empty when it has none)."""
     try:
         description = client.describe_training_job(TrainingJobName=name)
-        tags = client.list_tags(ResourceArn=description["TrainingJobArn"]).get("Tags", [])
     except Exception as exc:
         aws.raise_translated(exc, f"--job-name {name}: DescribeTrainingJob")
-    return description, next((tag["Value"] for tag in tags if tag.get("Key") == FINGERPRINT_TAG), "")
+    return description, fingerprint_of(client, description)
+
+
+def fingerprint_of(client: Any, description: dict[str, Any]) -> str:
+    """The fingerprint tag of the job ``description`` describes (empty when it has none)."""
+    try:
+        tags = client.list_tags(ResourceArn=description["TrainingJobArn"]).get("Tags", [])
+    except Exception as exc:
+        aws.raise_translated(exc, f"training job {description.get('TrainingJobName', '')}: ListTags")
+    return next((tag["Value"] for tag in tags if tag.get("Key") == FINGERPRINT_TAG), "")
 
 
 def request_fingerprint(job: SageMakerJob) -> str:
@@ -275,9 +283,14 @@ def request_fingerprint(job: SageMakerJob) -> str:
     return fingerprint(request)
 
 
-def create_or_attach(client: Any, job: SageMakerJob) -> tuple[str, bool, list[str]]:
+def create_or_attach(
+    client: Any, job: SageMakerJob, before_create: Callable[[str, str], None] = lambda name, mark: None
+) -> tuple[str, bool, list[str]]:
     """Create the job, or attach to the one of its name that has the same fingerprint and is InProgress or
-    Completed. Returns (job ARN, attached, notes); ``job.job_name`` is the name finally used."""
+    Completed. Returns (job ARN, attached, notes); ``job.job_name`` is the name finally used.
+
+    ``before_create(name, fingerprint)`` runs before each CreateTrainingJob: a process killed before the
+    answer arrives has still recorded the job it may have created (for ``mlci stop``)."""
     mark = request_fingerprint(job)
     notes: list[str] = []
     first = job.job_name
@@ -287,6 +300,7 @@ def create_or_attach(client: Any, job: SageMakerJob) -> tuple[str, bool, list[st
         request = build_request(job)
         request["Tags"].append({"Key": FINGERPRINT_TAG, "Value": mark})
         name = job.job_name
+        before_create(name, mark)
         try:
             return client.create_training_job(**request)["TrainingJobArn"], False, notes
         except Exception as exc:
