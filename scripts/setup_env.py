@@ -526,14 +526,14 @@ def plan_model_env(args: argparse.Namespace, environ: Mapping[str, str] = os.env
 
 def fetched_outputs(keep: Path) -> dict[str, str]:
     """The step outputs that hand mlci model-requirements' downloads to run-validation: the folder and the
-    sha256 of its manifest (a step output: a later step cannot rewrite it); empty when nothing was kept."""
+    sha256 of its manifest (a step output: a later step cannot rewrite it); none when nothing was kept."""
     try:
         data = (keep / "fetched.json").read_bytes()
         listed = bool(json.loads(data).get("models"))
     except (OSError, ValueError, AttributeError):
         listed = False
     if not listed:
-        return {"fetched": "", "fetched-sha256": ""}
+        return {}
     return {"fetched": output_path(keep), "fetched-sha256": hashlib.sha256(data).hexdigest()}
 
 
@@ -703,13 +703,15 @@ def validation_argv(environ: Mapping[str, str]) -> list[str]:
 
 
 def run_validation(environ: Mapping[str, str] = os.environ) -> int:
-    """The action's validate step: `mlci validate` in this interpreter (the model's venv runs this script),
-    with the inputs as flags and, through library_environ, as the libraries' variables."""
-    os.environ.update(library_environ(environ))
+    """The action's validate step: ``MLCI_VALIDATE_PYTHON -m mlci validate`` (the model's venv, or mlci's),
+    with the inputs as flags and, through :func:`library_environ`, as the libraries' variables."""
+    python = environ.get("MLCI_VALIDATE_PYTHON")
+    if not python:
+        raise SetupError("MLCI_VALIDATE_PYTHON is not set: run 'setup_env.py install --env validation' first.")
+    env = {**library_environ(environ), "PYTHONPATH": str(ROOT / "scripts")}
     sys.stdout.flush()
-    from mlci import cli  # this script's folder holds mlci, and this venv its dependencies
-
-    return cli.main(validation_argv(environ))
+    command = [python, "-m", "mlci", *validation_argv(environ)]
+    return subprocess.run(command, env=env, check=False).returncode  # nosec B603: the venv's python, no shell
 
 
 # --------------------------------------------------------------------------------------------- hub cache
