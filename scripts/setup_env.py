@@ -443,7 +443,7 @@ FETCHED = "mlci-fetched"
 
 
 def library_environ(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
-    """``environ`` with the MLCI_<NAME> inputs under the names the libraries read (:data:`LIBRARY_VARIABLES`)."""
+    """``environ`` with the MLCI_<NAME> inputs under the names the libraries read (LIBRARY_VARIABLES)."""
     given = {name: environ[f"MLCI_{name}"] for name in LIBRARY_VARIABLES if environ.get(f"MLCI_{name}")}
     return {**environ, **given}
 
@@ -509,7 +509,9 @@ def plan_model_env(args: argparse.Namespace, environ: Mapping[str, str] = os.env
     and the hand-off of the models it downloaded (``fetched``, ``fetched-sha256``; empty: none)."""
     root = venv_root(args, environ)
     keep = root / FETCHED
-    shutil.rmtree(keep, ignore_errors=True)  # this job's own folder: a download of an earlier run is no hand-off
+    shutil.rmtree(
+        keep, ignore_errors=True
+    )  # this job's own folder: a download of an earlier run is no hand-off
     lines = model_requirements(args.models, args.model_python, args.override or "", environ, keep)
     handoff = fetched_outputs(keep)
     if not lines:
@@ -707,7 +709,9 @@ def run_validation(environ: Mapping[str, str] = os.environ) -> int:
     with the inputs as flags and, through :func:`library_environ`, as the libraries' variables."""
     python = environ.get("MLCI_VALIDATE_PYTHON")
     if not python:
-        raise SetupError("MLCI_VALIDATE_PYTHON is not set: run 'setup_env.py install --env validation' first.")
+        raise SetupError(
+            "MLCI_VALIDATE_PYTHON is not set: run 'setup_env.py install --env validation' first."
+        )
     env = {**library_environ(environ), "PYTHONPATH": str(ROOT / "scripts")}
     sys.stdout.flush()
     command = [python, "-m", "mlci", *validation_argv(environ)]

@@ -21,7 +21,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-
 #: one line of uvicorn's access log: ``INFO:     127.0.0.1:56962 - "GET /path HTTP/1.1" 200 OK``
 _ACCESS = re.compile(r'- "([A-Z]+) (\S+) HTTP/[0-9.]+" ([0-9]{3})')
 

@@ -118,7 +118,12 @@ def _model_downloads(server: MlflowServer, since: int) -> dict[str, int]:
     """How often each file of a logged model (MLmodel, model.pkl...) was served since request ``since``."""
     counts: dict[str, int] = {}
     for method, path, status in server.requests()[since:]:
-        if method == "GET" and status == 200 and "/mlflow-artifacts/artifacts/" in path and "/models/" in path:
+        if (
+            method == "GET"
+            and status == 200
+            and "/mlflow-artifacts/artifacts/" in path
+            and "/models/" in path
+        ):
             name = path.split("?")[0].rsplit("/", 1)[-1]
             counts[name] = counts.get(name, 0) + 1
     return counts
@@ -154,7 +159,9 @@ def test_each_credential_input_reaches_every_step_that_talks_to_mlflow_or_the_hu
 
     assert not result.failed, "\n".join(result.log)
     outputs = _outputs(result)
-    assert outputs["hub"]["key"].startswith("mlci-hf-hub-")  # the hub step read the private repository's commit
+    assert outputs["hub"]["key"].startswith(
+        "mlci-hf-hub-"
+    )  # the hub step read the private repository's commit
     assert report["passed"] is True
     assert report["model"]["version"] == "1" and report["baseline"]["repo_id"] == "acme/private"
     served = mlflow_auth_process.requests()[before:]
@@ -180,7 +187,11 @@ def bearer_gate(mlflow_server: Mlflow) -> Iterator[BearerGate]:
 
 
 def test_the_token_input_reaches_every_step_that_talks_to_mlflow(
-    bearer_gate: BearerGate, mlflow_server: Mlflow, clean_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    bearer_gate: BearerGate,
+    mlflow_server: Mlflow,
+    clean_env: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     data = _log_wine_csv(mlflow_server.uri, tmp_path, monkeypatch, auth=False)
     result, report = Steps(tmp_path).run(

@@ -62,5 +62,7 @@ def test_each_flag_is_one_mlci_validate_takes_and_a_value_that_looks_like_a_flag
 
 def test_an_input_left_empty_leaves_the_callers_variable_alone() -> None:
     job = {"HF_TOKEN": "hf_from_the_job", "MLFLOW_TRACKING_URI": "http://job:5000"}
-    environ = setup_env.library_environ({**job, "MLCI_HF_TOKEN": "", "MLCI_MLFLOW_TRACKING_URI": "http://in:1"})
+    environ = setup_env.library_environ(
+        {**job, "MLCI_HF_TOKEN": "", "MLCI_MLFLOW_TRACKING_URI": "http://in:1"}
+    )
     assert environ["HF_TOKEN"] == "hf_from_the_job" and environ["MLFLOW_TRACKING_URI"] == "http://in:1"

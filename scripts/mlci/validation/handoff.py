@@ -4,14 +4,14 @@ In the model-validation action, ``mlci model-requirements --keep DIR`` downloads
 versions it was logged with (and checks its pin); ``mlci validate --fetched DIR --fetched-sha256 HEX`` then
 evaluates those very files instead of downloading the model again, in the environment built from them.
 
-``DIR`` holds the downloads and ``fetched.json``, the manifest: by flag (``--model``, ``--baseline``) the URI,
-the download's path inside ``DIR``, its content hash (a directory's tree hash, a file's sha256: what ``--sha256``
-pins), and what the URI resolved to. ``--fetched-sha256`` is the manifest's own sha256, which the action passes
-from one step to the next as a step output (held by the runner, not in a file a later step could rewrite). So
-before a handed-over model is used, validate checks the manifest against that sha256 and the model against
-the manifest's hash: a hand-off changed in between is exit 2, and nothing of it is loaded. A hand-off inside
-the workspace (the pull request's files) is refused too. A model the manifest does not list (another URI, a
-Hub or local model) is fetched as without ``--fetched``.
+``DIR`` holds the downloads and ``fetched.json``, the manifest: by flag (``--model``, ``--baseline``) the
+URI, the download's path inside ``DIR``, its content hash (a directory's tree hash, a file's sha256: what
+``--sha256`` pins), and what the URI resolved to. ``--fetched-sha256`` is the manifest's own sha256, which
+the action passes from one step to the next as a step output (held by the runner, not in a file a later
+step could rewrite). So before a handed-over model is used, validate checks the manifest against that sha256
+and the model against the manifest's hash: a hand-off changed in between is exit 2, and nothing of it is
+loaded. A hand-off inside the workspace (the pull request's files) is refused too. A model the manifest does
+not list (another URI, a Hub or local model) is fetched as without ``--fetched``.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ class Handoff:
 
 
 def read_handoff(directory: str, sha256: str | None) -> Handoff:
-    """The manifest of ``--fetched DIR``, checked against ``--fetched-sha256``; UserError if it cannot be used."""
+    """The manifest of ``--fetched DIR``, checked against ``--fetched-sha256``; UserError if unusable."""
     where = f"--fetched {directory}"
     if not sha256:
         raise UserError(

@@ -115,8 +115,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--keep",
         metavar="DIR",
-        help="Keep the MLflow models downloaded here in DIR, with a manifest (fetched.json), for mlci validate "
-        "--fetched DIR (the model-validation action: one download). Default: none (they are deleted).",
+        help="Keep the MLflow models downloaded here in DIR, with a manifest (fetched.json), for mlci "
+        "validate --fetched DIR (the model-validation action: one download). Default: none (deleted).",
     )
     parser.add_argument(
         "--write",
@@ -133,7 +133,9 @@ def _vouched(directory: Path, tree: str, trust: Trust, where: str) -> bool:
     return check_pin(directory, tree, trust, where) or trust.trust_pickle
 
 
-def _read(flag: str, uri: str, args: argparse.Namespace, workdir: Path) -> tuple[list[str], FetchedModel, str]:
+def _read(
+    flag: str, uri: str, args: argparse.Namespace, workdir: Path
+) -> tuple[list[str], FetchedModel, str]:
     """One model's requirements, its download and that download's content hash (empty when not computed);
     what was left out, and a Python mismatch, as notices. An MLflow model that is neither pinned nor trusted
     gives no requirements: what it names would be installed, and installing runs code.
@@ -191,7 +193,9 @@ def run(args: argparse.Namespace) -> bool:
             from mlci.validation.handoff import kept, write_manifest
 
             root.mkdir(parents=True, exist_ok=True)
-            write_manifest(root, {flag: (uri, got, tree) for flag, (uri, _, got, tree) in read.items() if kept(got)})
+            write_manifest(
+                root, {flag: (uri, got, tree) for flag, (uri, _, got, tree) in read.items() if kept(got)}
+            )
     found = {flag: lines for flag, (_, lines, _, _) in read.items()}
     if args.write:
         from mlci.files import write_json
