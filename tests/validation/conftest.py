@@ -104,16 +104,10 @@ def _log_models(uri: str, seed_models: SeedModels) -> Mlflow:
 
 
 @pytest.fixture(scope="session")
-def mlflow_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
-    """The plain server's process (its ``requests()`` are what it served)."""
-    with MlflowServer(tmp_path_factory.mktemp("mlflow")) as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def mlflow_server(mlflow_process: MlflowServer, seed_models: SeedModels) -> Mlflow:
+def mlflow_server(tmp_path_factory: pytest.TempPathFactory, seed_models: SeedModels) -> Iterator[Mlflow]:
     """A real `mlflow server` (sqlite backend, proxied artifacts in a tmp dir) with the wine models logged."""
-    return _log_models(mlflow_process.uri, seed_models)
+    with MlflowServer(tmp_path_factory.mktemp("mlflow")) as server:
+        yield _log_models(server.uri, seed_models)
 
 
 #: the authenticating server's admin, whom the tests act as (MLflow wants 12 characters or more)
@@ -121,20 +115,15 @@ MLFLOW_USER = ("mlci-ci", "correct-horse-battery-42")
 
 
 @pytest.fixture(scope="session")
-def mlflow_auth_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
-    """The authenticating server's process (its ``requests()`` are what it served)."""
-    with MlflowServer(tmp_path_factory.mktemp("mlflow-auth"), auth=MLFLOW_USER) as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def mlflow_auth_server(mlflow_auth_process: MlflowServer, seed_models: SeedModels) -> Mlflow:
+def mlflow_auth_server(tmp_path_factory: pytest.TempPathFactory, seed_models: SeedModels) -> Iterator[Mlflow]:
     """MLflow's authenticating server (``--app-name basic-auth``, sqlite), the wine models logged as its
     admin; every request needs MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MLFLOW_TRACKING_USERNAME", MLFLOW_USER[0])
-        patch.setenv("MLFLOW_TRACKING_PASSWORD", MLFLOW_USER[1])
-        return _log_models(mlflow_auth_process.uri, seed_models)
+    with MlflowServer(tmp_path_factory.mktemp("mlflow-auth"), auth=MLFLOW_USER) as server:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("MLFLOW_TRACKING_USERNAME", MLFLOW_USER[0])
+            patch.setenv("MLFLOW_TRACKING_PASSWORD", MLFLOW_USER[1])
+            logged = _log_models(server.uri, seed_models)
+        yield logged
 
 
 @pytest.fixture

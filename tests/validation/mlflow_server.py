@@ -4,7 +4,7 @@
 basic-auth``) with its user store in ``root`` too: ``basic_auth.ini`` through MLFLOW_AUTH_CONFIG_PATH, that
 user as the admin, every other request refused with 401 unless it carries a valid user's password.
 
-``server.requests()`` reads the server's own access log (uvicorn's, written unbuffered: a request is in the
+``RUNNING[uri]`` is the server at that URI while it runs; ``server.requests()`` reads its own access log (uvicorn's, written unbuffered: a request is in the
 log before its answer is): every request it served, as ``(method, path, status)``.
 """
 
@@ -21,6 +21,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+#: the servers running now, by URI (a test finds the process behind a fixture's URI here)
+RUNNING: dict[str, MlflowServer] = {}
 #: one line of uvicorn's access log: ``INFO:     127.0.0.1:56962 - "GET /path HTTP/1.1" 200 OK``
 _ACCESS = re.compile(r'- "([A-Z]+) (\S+) HTTP/[0-9.]+" ([0-9]{3})')
 
@@ -62,6 +64,7 @@ class MlflowServer:
         except BaseException:
             self.__exit__()
             raise
+        RUNNING[self.uri] = self
         return self
 
     def requests(self) -> list[tuple[str, str, int]]:
@@ -100,6 +103,7 @@ class MlflowServer:
 
     def __exit__(self, *exc: object) -> None:
         """Stop the server and every process it started (its own process group): politely, then not."""
+        RUNNING.pop(self.uri, None)
         process, self._process = self._process, None
         if process is None:
             return

@@ -27,7 +27,7 @@ import pytest
 from devtools.composite import Machine, Result, Runner
 from devtools.seed_case import SEED_THRESHOLDS, Hub, Mlflow
 from validation.conftest import MLFLOW_USER
-from validation.mlflow_server import MlflowServer
+from validation.mlflow_server import RUNNING, MlflowServer
 from validation.test_mlflow_auth import TOKEN, BearerGate
 
 pytestmark = pytest.mark.slow
@@ -130,7 +130,6 @@ def _model_downloads(server: MlflowServer, since: int) -> dict[str, int]:
 
 
 def test_each_credential_input_reaches_every_step_that_talks_to_mlflow_or_the_hub(
-    mlflow_auth_process: MlflowServer,
     mlflow_auth_server: Mlflow,
     hub: Hub,
     clean_env: None,
@@ -141,6 +140,7 @@ def test_each_credential_input_reaches_every_step_that_talks_to_mlflow_or_the_hu
     each refuses a request that lacks its credential (401), so each step's success shows it arrived."""
     data = _log_wine_csv(mlflow_auth_server.uri, tmp_path, monkeypatch, auth=True)
     hub.server.requests.clear()
+    mlflow_auth_process = RUNNING[mlflow_auth_server.uri]
     before = len(mlflow_auth_process.requests())
     result, report = Steps(tmp_path).run(
         {
@@ -212,8 +212,9 @@ def test_the_token_input_reaches_every_step_that_talks_to_mlflow(
 
 
 def test_an_mlflow_model_is_downloaded_once_per_run(
-    mlflow_process: MlflowServer, mlflow_server: Mlflow, clean_env: None, tmp_path: Path
+    mlflow_server: Mlflow, clean_env: None, tmp_path: Path
 ) -> None:
+    mlflow_process = RUNNING[mlflow_server.uri]
     before = len(mlflow_process.requests())
     inputs = {"model": "models:/wine@champion", "data": "sklearn:wine", **SEED_INPUTS}
     inputs.pop("target"), inputs.pop("features")
@@ -230,13 +231,10 @@ def test_an_mlflow_model_is_downloaded_once_per_run(
 
 @pytest.mark.parametrize("tamper", ["model file", "manifest"])
 def test_a_hand_off_changed_between_the_steps_is_refused(
-    mlflow_process: MlflowServer,
-    mlflow_server: Mlflow,
-    clean_env: None,
-    tmp_path: Path,
-    tamper: str,
+    mlflow_server: Mlflow, clean_env: None, tmp_path: Path, tamper: str
 ) -> None:
     """The steps up to validate run, something rewrites the hand-off in RUNNER_TEMP, then validate runs."""
+    mlflow_process = RUNNING[mlflow_server.uri]
     inputs = {"model": "models:/wine@champion", "data": "sklearn:wine", **SEED_INPUTS}
     inputs.pop("target"), inputs.pop("features")
     inputs["mlflow-tracking-uri"] = mlflow_server.uri
