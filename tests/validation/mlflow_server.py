@@ -4,8 +4,9 @@
 basic-auth``) with its user store in ``root`` too: ``basic_auth.ini`` through MLFLOW_AUTH_CONFIG_PATH, that
 user as the admin, every other request refused with 401 unless it carries a valid user's password.
 
-``RUNNING[uri]`` is the server at that URI while it runs; ``server.requests()`` reads its own access log (uvicorn's, written unbuffered: a request is in the
-log before its answer is): every request it served, as ``(method, path, status)``.
+``RUNNING[uri]`` is the server at that URI while it runs. ``server.requests()`` reads its own access log
+(uvicorn's, written unbuffered: a request is in the log before its answer is): every request it served, as
+``(method, path, status)``.
 """
 
 from __future__ import annotations
