@@ -629,13 +629,23 @@ QUALITY_FLAGS = (
 )
 
 
+def flag_words(environ: Mapping[str, str], flags: Iterable[tuple[str, str]]) -> list[str]:
+    """``--flag=VALUE`` for each (variable, flag) whose variable is set: one word, so that a value that
+    starts with '-' stays a value."""
+    return [f"{flag}={environ[variable]}" for variable, flag in flags if environ.get(variable)]
+
+
+def run_mlci(python: str, argv: Sequence[str], environ: Mapping[str, str]) -> int:
+    """``python -m mlci ARGV`` with mlci from this script's folder; its exit code."""
+    sys.stdout.flush()
+    env = {**environ, "PYTHONPATH": str(ROOT / "scripts")}
+    return subprocess.run([python, "-m", "mlci", *argv], env=env, check=False).returncode  # nosec B603
+
+
 def quality_argv(environ: Mapping[str, str]) -> list[str]:
     """``mlci quality`` arguments from the root action's variables (what its bash did, on every OS)."""
     temp = environ.get("RUNNER_TEMP") or "."
-    argv = ["quality"]
-    for variable, flag in QUALITY_FLAGS:
-        if environ.get(variable):
-            argv += [flag, environ[variable]]
+    argv = ["quality", *flag_words(environ, QUALITY_FLAGS)]
     argv += ["--report", environ.get("MLCI_REPORT_PATH") or str(Path(temp) / "mlci-quality.json")]
     if environ.get("MLCI_PYTEST_ARGS"):
         argv.append(f"--pytest-args={environ['MLCI_PYTEST_ARGS']}")
@@ -650,12 +660,9 @@ def run_quality(environ: Mapping[str, str] = os.environ) -> int:
         raise SetupError("MLCI_TOOLS_PYTHON is not set: run 'setup_env.py install --env quality' first.")
     env = dict(environ)
     env["XDG_CACHE_HOME"] = str(Path(environ.get("RUNNER_TEMP") or ".") / "mlci-cache")
-    env["PYTHONPATH"] = str(ROOT / "scripts")
     if environ.get("MLCI_PROJECT_PYTHON"):  # the project's tests run in their own environment
         env["MLCI_PYTEST_PYTHON"] = environ["MLCI_PROJECT_PYTHON"]
-    sys.stdout.flush()
-    command = [python, "-m", "mlci", *quality_argv(environ)]
-    return subprocess.run(command, env=env, check=False).returncode  # nosec B603: the venv's python, no shell
+    return run_mlci(python, quality_argv(environ), env)
 
 
 # --------------------------------------------------------------------------------------------- run-validation
@@ -696,10 +703,7 @@ VALIDATION_SWITCHES = (
 def validation_argv(environ: Mapping[str, str]) -> list[str]:
     """``mlci validate`` arguments from the model-validation action's variables."""
     temp = environ.get("RUNNER_TEMP") or "."
-    argv = ["validate"]
-    for variable, flag in VALIDATION_FLAGS:
-        if environ.get(variable):
-            argv.append(f"{flag}={environ[variable]}")  # one word: a value that starts with '-' stays a value
+    argv = ["validate", *flag_words(environ, VALIDATION_FLAGS)]
     argv += [flag for variable, flag in VALIDATION_SWITCHES if environ.get(variable) == "true"]
     return [*argv, "--report", environ.get("MLCI_REPORT") or str(Path(temp) / "mlci-model-validation.json")]
 
@@ -712,10 +716,7 @@ def run_validation(environ: Mapping[str, str] = os.environ) -> int:
         raise SetupError(
             "MLCI_VALIDATE_PYTHON is not set: run 'setup_env.py install --env validation' first."
         )
-    env = {**library_environ(environ), "PYTHONPATH": str(ROOT / "scripts")}
-    sys.stdout.flush()
-    command = [python, "-m", "mlci", *validation_argv(environ)]
-    return subprocess.run(command, env=env, check=False).returncode  # nosec B603: the venv's python, no shell
+    return run_mlci(python, validation_argv(environ), library_environ(environ))
 
 
 # --------------------------------------------------------------------------------------------- hub cache

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -175,15 +174,8 @@ def test_each_credential_input_reaches_every_step_that_talks_to_mlflow_or_the_hu
 
 @pytest.fixture
 def bearer_gate(mlflow_server: Mlflow) -> Iterator[BearerGate]:
-    gate = BearerGate(mlflow_server.uri)
-    thread = threading.Thread(target=gate.serve_forever, name="bearer-gate", daemon=True)
-    thread.start()
-    try:
+    with BearerGate(mlflow_server.uri) as gate:
         yield gate
-    finally:
-        gate.shutdown()
-        gate.server_close()
-        thread.join()
 
 
 def test_the_token_input_reaches_every_step_that_talks_to_mlflow(
