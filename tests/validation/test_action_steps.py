@@ -255,3 +255,41 @@ def test_a_hand_off_changed_between_the_steps_is_refused(
     assert ("changed in between" if tamper == "model file" else "fetched.json is") in lines[0]
     assert report is None  # nothing half-written
     assert _model_downloads(mlflow_process, before) == {}  # and not downloaded again behind the user's back
+
+
+def test_a_hub_model_is_downloaded_once_per_run(hub: Hub, clean_env: None, tmp_path: Path) -> None:
+    """model-plan's download fills the Hugging Face cache, which validate finds (a HEAD asks the commit)."""
+    inputs = {"model": "hf://acme/wine@v1/model.joblib", "data": "sklearn:wine", **SEED_INPUTS}
+    inputs.pop("target"), inputs.pop("features")
+    hub.server.requests.clear()
+    result, report = Steps(tmp_path).run({**inputs, "hf-endpoint": hub.server.endpoint})
+
+    assert not result.failed, "\n".join(result.log)
+    assert report is not None and report["passed"] is True and report["model"]["commit"] == hub.first_commit
+    gets = [r.path for r in hub.server.requests if r.method == "GET" and r.path.endswith("/model.joblib")]
+    assert gets == ["/acme/wine/resolve/v1/model.joblib"], gets
+    assert "fetched" not in _outputs(result)["model-plan"]  # nothing to hand over: the cache is shared
+
+
+def test_the_version_whose_requirements_were_read_is_the_one_evaluated(
+    mlflow_server: Mlflow, clean_env: None, tmp_path: Path
+) -> None:
+    """The alias moves to the degraded version between model-plan and validate: validate still evaluates
+    (and reports) the version model-plan read, downloaded and checked, not a second download of another."""
+    from mlflow import MlflowClient
+
+    inputs = {"model": "models:/wine@champion", "data": "sklearn:wine", **SEED_INPUTS}
+    inputs.pop("target"), inputs.pop("features")
+    inputs["mlflow-tracking-uri"] = mlflow_server.uri
+    steps = Steps(tmp_path)
+    first, _ = steps.run(inputs, given={"validate": {}})
+    assert not first.failed, "\n".join(first.log)
+    earlier = {step: outputs for step, outputs in _outputs(first).items() if step != "validate"}
+    client = MlflowClient(tracking_uri=mlflow_server.uri, registry_uri=mlflow_server.uri)
+    client.set_registered_model_alias("wine", "champion", "2")
+    try:
+        second, report = steps.run(inputs, given=earlier, resume=True)
+    finally:
+        client.set_registered_model_alias("wine", "champion", "1")
+    assert second.returncodes["validate"] == 0
+    assert report is not None and report["passed"] is True and report["model"]["version"] == "1"
