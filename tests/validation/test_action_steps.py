@@ -221,19 +221,27 @@ def test_an_mlflow_model_is_downloaded_once_per_run(
     assert outputs["fetched"] and not Path(outputs["fetched"]).is_relative_to(tmp_path / "workspace")
 
 
-@pytest.mark.parametrize("tamper", ["model file", "manifest"])
-def test_a_hand_off_changed_between_the_steps_is_refused(
-    mlflow_server: Mlflow, clean_env: None, tmp_path: Path, tamper: str
-) -> None:
-    """The steps up to validate run, something rewrites the hand-off in RUNNER_TEMP, then validate runs."""
-    mlflow_process = RUNNING[mlflow_server.uri]
+def _up_to_validate(
+    mlflow_server: Mlflow, tmp_path: Path
+) -> tuple[Steps, dict[str, str], dict[str, dict[str, str]]]:
+    """The champion's run of every step before validate: the steps, their inputs, and their outputs (the
+    ``given`` of validate's own run, which resumes the job)."""
     inputs = {"model": "models:/wine@champion", "data": "sklearn:wine", **SEED_INPUTS}
     inputs.pop("target"), inputs.pop("features")
     inputs["mlflow-tracking-uri"] = mlflow_server.uri
     steps = Steps(tmp_path)
     first, _ = steps.run(inputs, given={"validate": {}})
     assert not first.failed, "\n".join(first.log)
-    earlier = {step: outputs for step, outputs in _outputs(first).items() if step != "validate"}
+    return steps, inputs, {step: outputs for step, outputs in _outputs(first).items() if step != "validate"}
+
+
+@pytest.mark.parametrize("tamper", ["model file", "manifest"])
+def test_a_hand_off_changed_between_the_steps_is_refused(
+    mlflow_server: Mlflow, clean_env: None, tmp_path: Path, tamper: str
+) -> None:
+    """The steps up to validate run, something rewrites the hand-off in RUNNER_TEMP, then validate runs."""
+    mlflow_process = RUNNING[mlflow_server.uri]
+    steps, inputs, earlier = _up_to_validate(mlflow_server, tmp_path)
     handoff = Path(earlier["model-plan"]["fetched"])
     manifest = json.loads((handoff / "fetched.json").read_text(encoding="utf-8"))
     model = handoff / manifest["models"]["--model"]["path"]
@@ -278,13 +286,7 @@ def test_the_version_whose_requirements_were_read_is_the_one_evaluated(
     (and reports) the version model-plan read, downloaded and checked, not a second download of another."""
     from mlflow import MlflowClient
 
-    inputs = {"model": "models:/wine@champion", "data": "sklearn:wine", **SEED_INPUTS}
-    inputs.pop("target"), inputs.pop("features")
-    inputs["mlflow-tracking-uri"] = mlflow_server.uri
-    steps = Steps(tmp_path)
-    first, _ = steps.run(inputs, given={"validate": {}})
-    assert not first.failed, "\n".join(first.log)
-    earlier = {step: outputs for step, outputs in _outputs(first).items() if step != "validate"}
+    steps, inputs, earlier = _up_to_validate(mlflow_server, tmp_path)
     client = MlflowClient(tracking_uri=mlflow_server.uri, registry_uri=mlflow_server.uri)
     client.set_registered_model_alias("wine", "champion", "2")
     try:
