@@ -7,6 +7,7 @@ Every action calls it the same way, with its inputs through ``env:``::
     python setup_env.py plan    --env quality [--override REQS] [--tool-versions REQS] [--project DIR]
     python setup_env.py install --env quality [...the same flags...]
     python setup_env.py run-quality            (the root action's gate: MLCI_* variables to `python -m mlci`)
+    python setup_env.py run-validation         (model validation: MLCI_* variables to `mlci validate`)
 
 ``plan`` writes the step outputs ``venv``, ``python`` and ``key`` (the actions/cache key: lock content,
 overrides, runner OS and architecture, full Python version), so the cache step can restore the whole venv
@@ -417,8 +418,12 @@ def make_plan(args: argparse.Namespace, environ: Mapping[str, str] = os.environ)
 
 # --------------------------------------------------------------------------------------------- model versions
 
-#: the libraries' own variables, given to the action as MLCI_<NAME> (set only when given: an empty value
-#: would hide one the caller set for the whole job)
+#: The one place where the model-validation action's inputs become the variables the libraries read
+#: (huggingface_hub, mlflow; GITHUB_TOKEN: mlci's pull-request comment). The action gives each as
+#: MLCI_<NAME> (``hf-token`` -> MLCI_HF_TOKEN -> HF_TOKEN), and every step that talks to the Hub or MLflow
+#: goes through :func:`library_environ`: ``plan --model-python`` (mlci model-requirements), ``hub-cache-key``
+#: and ``run-validation``. A variable is set only when its input is given: an empty value would hide one the
+#: caller set for the whole job.
 LIBRARY_VARIABLES = (
     "HF_TOKEN",
     "HF_ENDPOINT",
@@ -426,28 +431,33 @@ LIBRARY_VARIABLES = (
     "MLFLOW_TRACKING_TOKEN",
     "MLFLOW_TRACKING_USERNAME",
     "MLFLOW_TRACKING_PASSWORD",
+    "GITHUB_TOKEN",
 )
 MODEL_FLAGS = ("--model", "--baseline")  # --models: the model, then the baseline
 #: what the user vouched for (the action's inputs): a model's versions are installed only for a trusted model
 TRUST_FLAGS = (("MLCI_SHA256", "--sha256"), ("MLCI_BASELINE_SHA256", "--baseline-sha256"))
+#: where plan --model-python keeps the models mlci model-requirements downloaded, for run-validation
+#: (``mlci validate --fetched``): below the venv root (RUNNER_TEMP), never in the workspace
+FETCHED = "mlci-fetched"
 
 
 def library_environ(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
-    """``environ`` with the MLCI_<NAME> inputs under the names the libraries read."""
+    """``environ`` with the MLCI_<NAME> inputs under the names the libraries read (LIBRARY_VARIABLES)."""
     given = {name: environ[f"MLCI_{name}"] for name in LIBRARY_VARIABLES if environ.get(f"MLCI_{name}")}
     return {**environ, **given}
 
 
 def logged_requirements(
-    python: str, models: Sequence[str], environ: Mapping[str, str] = os.environ
+    python: str, models: Sequence[str], environ: Mapping[str, str] = os.environ, keep: Path | None = None
 ) -> dict[str, list[str]]:
     """``mlci model-requirements --model M --baseline B`` run by ``python`` (the validation venv's): each
-    flag's URI and its lines, by flag."""
+    flag's URI and its lines, by flag. ``keep``: the folder it keeps its downloads in (``--keep``)."""
     given = {flag: model for flag, model in zip(MODEL_FLAGS, models) if model}
     with tempfile.TemporaryDirectory(prefix="mlci-requirements-") as tmp:
         listing = Path(tmp) / "requirements.json"
         listing.write_text("{}", encoding="utf-8")  # mlci replaces it with what it read
         command = [python, "-m", "mlci", "model-requirements", "--write", str(listing)]
+        command += ["--keep", str(keep)] if keep is not None else []
         command += [word for flag, model in given.items() for word in (flag, model)]
         command += [
             word
@@ -466,13 +476,17 @@ def logged_requirements(
 
 
 def model_requirements(
-    models: Sequence[str], python: str, override: str, environ: Mapping[str, str] = os.environ
+    models: Sequence[str],
+    python: str,
+    override: str,
+    environ: Mapping[str, str] = os.environ,
+    keep: Path | None = None,
 ) -> list[str]:
     """What the model and the baseline were logged with, less the projects ``override`` names (it chooses);
     SetupError when the two pin one project differently."""
     chosen = named_by(split_groups(override), Path.cwd())
     found: dict[str, tuple[str, str]] = {}  # project -> (requirement, which model needs it: "--model URI")
-    for which, lines in logged_requirements(python, models, environ).items():
+    for which, lines in logged_requirements(python, models, environ, keep).items():
         for line in lines:
             name = requirement_name(line)
             if name is None or name in chosen:
@@ -490,19 +504,38 @@ def model_requirements(
 
 
 def plan_model_env(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
-    """``plan --model-python``: the outputs for the environment the models need (``needed=false``: none)."""
-    lines = model_requirements(args.models, args.model_python, args.override or "", environ)
+    """``plan --model-python``: the outputs for the environment the models need (``needed=false``: none),
+    and the hand-off of the models it downloaded (``fetched``, ``fetched-sha256``; empty: none)."""
+    root = venv_root(args, environ)
+    keep = root / FETCHED
+    shutil.rmtree(
+        keep, ignore_errors=True
+    )  # this job's own folder: a download of an earlier run is no hand-off
+    lines = model_requirements(args.models, args.model_python, args.override or "", environ, keep)
+    handoff = fetched_outputs(keep)
     if not lines:
         print("The models name no library versions of their own: they are evaluated in mlci's environment.")
-        return {"needed": "false"}
-    root = venv_root(args, environ)
+        return {"needed": "false", **handoff}
     root.mkdir(parents=True, exist_ok=True)
     listing = root / "mlci-model-requirements.txt"
     listing.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
     print(f"The models were logged with: {' '.join(lines)}")
     args.requirements = str(listing)
     plan = make_plan(args, environ)
-    return {"needed": "true", "requirements": output_path(listing), **plan_outputs(plan)}
+    return {"needed": "true", "requirements": output_path(listing), **plan_outputs(plan), **handoff}
+
+
+def fetched_outputs(keep: Path) -> dict[str, str]:
+    """The step outputs that hand mlci model-requirements' downloads to run-validation: the folder and the
+    sha256 of its manifest (a step output: a later step cannot rewrite it); none when nothing was kept."""
+    try:
+        data = (keep / "fetched.json").read_bytes()
+        listed = bool(json.loads(data).get("models"))
+    except (OSError, ValueError, AttributeError):
+        listed = False
+    if not listed:
+        return {}
+    return {"fetched": output_path(keep), "fetched-sha256": hashlib.sha256(data).hexdigest()}
 
 
 # --------------------------------------------------------------------------------------------- install
@@ -595,13 +628,23 @@ QUALITY_FLAGS = (
 )
 
 
+def flag_words(environ: Mapping[str, str], flags: Iterable[tuple[str, str]]) -> list[str]:
+    """``--flag=VALUE`` for each (variable, flag) whose variable is set: one word, so that a value that
+    starts with '-' stays a value."""
+    return [f"{flag}={environ[variable]}" for variable, flag in flags if environ.get(variable)]
+
+
+def run_mlci(python: str, argv: Sequence[str], environ: Mapping[str, str]) -> int:
+    """``python -m mlci ARGV`` with mlci from this script's folder; its exit code."""
+    sys.stdout.flush()
+    env = {**environ, "PYTHONPATH": str(ROOT / "scripts")}
+    return subprocess.run([python, "-m", "mlci", *argv], env=env, check=False).returncode  # nosec B603
+
+
 def quality_argv(environ: Mapping[str, str]) -> list[str]:
     """``mlci quality`` arguments from the root action's variables (what its bash did, on every OS)."""
     temp = environ.get("RUNNER_TEMP") or "."
-    argv = ["quality"]
-    for variable, flag in QUALITY_FLAGS:
-        if environ.get(variable):
-            argv += [flag, environ[variable]]
+    argv = ["quality", *flag_words(environ, QUALITY_FLAGS)]
     argv += ["--report", environ.get("MLCI_REPORT_PATH") or str(Path(temp) / "mlci-quality.json")]
     if environ.get("MLCI_PYTEST_ARGS"):
         argv.append(f"--pytest-args={environ['MLCI_PYTEST_ARGS']}")
@@ -616,12 +659,63 @@ def run_quality(environ: Mapping[str, str] = os.environ) -> int:
         raise SetupError("MLCI_TOOLS_PYTHON is not set: run 'setup_env.py install --env quality' first.")
     env = dict(environ)
     env["XDG_CACHE_HOME"] = str(Path(environ.get("RUNNER_TEMP") or ".") / "mlci-cache")
-    env["PYTHONPATH"] = str(ROOT / "scripts")
     if environ.get("MLCI_PROJECT_PYTHON"):  # the project's tests run in their own environment
         env["MLCI_PYTEST_PYTHON"] = environ["MLCI_PROJECT_PYTHON"]
-    sys.stdout.flush()
-    command = [python, "-m", "mlci", *quality_argv(environ)]
-    return subprocess.run(command, env=env, check=False).returncode  # nosec B603: the venv's python, no shell
+    return run_mlci(python, quality_argv(environ), env)
+
+
+# --------------------------------------------------------------------------------------------- run-validation
+
+#: model-validation action input variables -> `mlci validate` flags (empty value: flag left out); the
+#: credentials and the tracking server are no flags: they reach the libraries by library_environ
+VALIDATION_FLAGS = (
+    ("MLCI_MODEL", "--model"),
+    ("MLCI_DATA", "--data"),
+    ("MLCI_THRESHOLDS", "--thresholds"),
+    ("MLCI_TARGET", "--target"),
+    ("MLCI_FEATURES", "--features"),
+    ("MLCI_POSITIVE_LABEL", "--positive-label"),
+    ("MLCI_LABEL_MAP", "--label-map"),
+    ("MLCI_TEST_SIZE", "--test-size"),
+    ("MLCI_RANDOM_STATE", "--random-state"),
+    ("MLCI_BASELINE", "--baseline"),
+    ("MLCI_MAX_REGRESSION", "--max-regression"),
+    ("MLCI_GATE", "--gate"),
+    ("MLCI_CONFIDENCE", "--confidence"),
+    ("MLCI_MIN_SUPPORT", "--min-support"),
+    ("MLCI_SHA256", "--sha256"),
+    ("MLCI_BASELINE_SHA256", "--baseline-sha256"),
+    ("MLCI_CHUNK_ROWS", "--chunk-rows"),
+    ("MLCI_PR_COMMENT_KEY", "--pr-comment-key"),
+    ("MLCI_FETCHED", "--fetched"),
+    ("MLCI_FETCHED_SHA256", "--fetched-sha256"),
+)
+#: inputs that are 'true' or 'false' -> the flag given for 'true'
+VALIDATION_SWITCHES = (
+    ("MLCI_STRATIFY", "--stratify"),
+    ("MLCI_STRICT", "--strict"),
+    ("MLCI_TRUST_PICKLE", "--trust-pickle"),
+    ("MLCI_PR_COMMENT", "--pr-comment"),
+)
+
+
+def validation_argv(environ: Mapping[str, str]) -> list[str]:
+    """``mlci validate`` arguments from the model-validation action's variables."""
+    temp = environ.get("RUNNER_TEMP") or "."
+    argv = ["validate", *flag_words(environ, VALIDATION_FLAGS)]
+    argv += [flag for variable, flag in VALIDATION_SWITCHES if environ.get(variable) == "true"]
+    return [*argv, "--report", environ.get("MLCI_REPORT") or str(Path(temp) / "mlci-model-validation.json")]
+
+
+def run_validation(environ: Mapping[str, str] = os.environ) -> int:
+    """The action's validate step: ``MLCI_VALIDATE_PYTHON -m mlci validate`` (the model's venv, or mlci's),
+    with the inputs as flags and, through :func:`library_environ`, as the libraries' variables."""
+    python = environ.get("MLCI_VALIDATE_PYTHON")
+    if not python:
+        raise SetupError(
+            "MLCI_VALIDATE_PYTHON is not set: run 'setup_env.py install --env validation' first."
+        )
+    return run_mlci(python, validation_argv(environ), library_environ(environ))
 
 
 # --------------------------------------------------------------------------------------------- hub cache
@@ -693,6 +787,7 @@ def parser() -> argparse.ArgumentParser:
                 help="validation: plan the venv the models need; this Python reads their versions",
             )
     commands_.add_parser("run-quality")
+    commands_.add_parser("run-validation")
     hub = commands_.add_parser("hub-cache-key")
     hub.add_argument("models", nargs="*", help="the model URIs (hf:// ones count)")
     return top
@@ -722,6 +817,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run-quality":
             return run_quality()
+        if args.command == "run-validation":
+            return run_validation()
         if args.command == "hub-cache-key":
             write_outputs(hub_cache_key(args.models))
             return 0

@@ -3,12 +3,17 @@
 ``MlflowServer(root, auth=(user, password))`` runs MLflow's own authenticating app (``--app-name
 basic-auth``) with its user store in ``root`` too: ``basic_auth.ini`` through MLFLOW_AUTH_CONFIG_PATH, that
 user as the admin, every other request refused with 401 unless it carries a valid user's password.
+
+``RUNNING[uri]`` is the server at that URI while it runs. ``server.requests()`` reads its own access log
+(uvicorn's, written unbuffered: a request is in the log before its answer is): every request it served, as
+``(method, path, status)``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -16,6 +21,11 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+
+#: the servers running now, by URI (a test finds the process behind a fixture's URI here)
+RUNNING: dict[str, MlflowServer] = {}
+#: one line of uvicorn's access log: ``INFO:     127.0.0.1:56962 - "GET /path HTTP/1.1" 200 OK``
+_ACCESS = re.compile(r'- "([A-Z]+) (\S+) HTTP/[0-9.]+" ([0-9]{3})')
 
 
 class MlflowServer:
@@ -42,6 +52,7 @@ class MlflowServer:
             "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
         ]  # fmt: skip
         env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}  # no background job workers
+        env["PYTHONUNBUFFERED"] = "1"  # the access log is in the file as soon as a request is answered
         if self.auth:
             command += ["--app-name", "basic-auth"]
             env.update(self._auth_config(*self.auth))
@@ -54,7 +65,13 @@ class MlflowServer:
         except BaseException:
             self.__exit__()
             raise
+        RUNNING[self.uri] = self
         return self
+
+    def requests(self) -> list[tuple[str, str, int]]:
+        """The requests the server answered so far, in order: (method, path with query, status)."""
+        text = self.log.read_text(encoding="utf-8", errors="replace")
+        return [(m[1], m[2], int(m[3])) for m in _ACCESS.finditer(text)]
 
     def _auth_config(self, user: str, password: str) -> dict[str, str]:
         """basic_auth.ini as MLflow documents it (mlflow/server/auth/basic_auth.ini), in the server's root."""
@@ -87,6 +104,7 @@ class MlflowServer:
 
     def __exit__(self, *exc: object) -> None:
         """Stop the server and every process it started (its own process group): politely, then not."""
+        RUNNING.pop(self.uri, None)
         process, self._process = self._process, None
         if process is None:
             return

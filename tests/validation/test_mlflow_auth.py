@@ -98,6 +98,16 @@ class BearerGate(ThreadingHTTPServer):
         self.upstream = urlsplit(upstream).netloc
         self.seen: list[str | None] = []
         self.uri = f"http://127.0.0.1:{self.server_port}"
+        self._thread = threading.Thread(target=self.serve_forever, name="bearer-gate", daemon=True)
+
+    def __enter__(self) -> BearerGate:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+        self.server_close()
+        self._thread.join()
 
 
 class _Gate(BaseHTTPRequestHandler):
@@ -138,16 +148,9 @@ class _Gate(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def bearer_gate(mlflow_server: Mlflow, monkeypatch: pytest.MonkeyPatch) -> Iterator[BearerGate]:
-    gate = BearerGate(mlflow_server.uri)
-    thread = threading.Thread(target=gate.serve_forever, name="bearer-gate", daemon=True)
-    thread.start()
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", gate.uri)
-    try:
+    with BearerGate(mlflow_server.uri) as gate:
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", gate.uri)
         yield gate
-    finally:
-        gate.shutdown()
-        gate.server_close()
-        thread.join()
 
 
 def test_the_token_is_sent_as_a_bearer_header(

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> bool:
     from mlci.github import merged_pull_request
     from mlci.validation.sources.mlflow import (
         CREDENTIALS_HINT,
-        _client_settings,
+        client_settings,
         refused_credentials,
         resolve_tracking_uri,
     )
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> bool:
             title="mlci promote: not promoted",
         )
     server = resolve_tracking_uri(args.mlflow_tracking_uri, "--mlflow-tracking-uri", f"models:/{args.name}")
-    with _client_settings(server, os.environ.get("MLFLOW_REGISTRY_URI") or server):
+    with client_settings(server):
         from mlflow import MlflowClient
         from mlflow.exceptions import MlflowException
 

@@ -129,12 +129,12 @@ def _translate(exc: Exception, registration: Registration, server: str) -> UserE
     from mlci.gha import public_url
     from mlci.validation.sources.mlflow import (
         CREDENTIALS_HINT,
-        _is_connection_error,
+        is_connection_error,
         refused_credentials,
         unreachable,
     )
 
-    if _is_connection_error(exc):
+    if is_connection_error(exc):
         return unreachable(f"registering {registration.name}@{registration.alias}", server, _TITLE)
     first = (str(exc).splitlines() or [type(exc).__name__])[0]
     hint = CREDENTIALS_HINT if refused_credentials(exc) else "check the server and the model name"
@@ -160,7 +160,7 @@ def register(registration: Registration) -> dict[str, Any]:
     """
     from mlci.gha import public_url
     from mlci.validation.loading import Trust, file_sha256, load_model
-    from mlci.validation.sources.mlflow import _client_settings
+    from mlci.validation.sources.mlflow import client_settings
 
     server = registration.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or EMBEDDED_TRACKING_URI
     flag = registration.flag
@@ -171,7 +171,7 @@ def register(registration: Registration) -> dict[str, Any]:
         trust = Trust(trust_pickle=registration.trust_pickle, sha256=registration.sha256)
         loaded = load_model(model_file, trust, f"{flag} {registration.model}")
         source_sha256 = loaded.sha256 or file_sha256(model_file)
-        with _client_settings(server, os.environ.get("MLFLOW_REGISTRY_URI") or server):
+        with client_settings(server):
             try:
                 import mlflow.sklearn  # noqa: F401  (present: the import error is ours to word)
                 import skops.io
@@ -280,7 +280,7 @@ def _log(
     tags = _tags(registration)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # mlflow's advice to model authors (signatures, pip) is noise in CI
-        # the server reaches mlflow's fluent API through MLFLOW_TRACKING_URI (register's _client_settings)
+        # the server reaches mlflow's fluent API through MLFLOW_TRACKING_URI (client_settings, in register)
         with mlflow.start_run(experiment_id=experiment_id, tags=tags) as run:
             done.run_id = run.info.run_id
             if registration.hyperparameters:

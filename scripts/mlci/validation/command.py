@@ -62,6 +62,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="URI",
         help="MLflow tracking server for models:/ and runs:/ URIs. Default: $MLFLOW_TRACKING_URI.",
     )
+    model.add_argument(
+        "--fetched",
+        metavar="DIR",
+        help="Use the models mlci model-requirements --keep DIR downloaded, after checking them against its "
+        "manifest (the model-validation action: one download). Default: download them.",
+    )
+    model.add_argument(
+        "--fetched-sha256",
+        metavar="HEX",
+        help="With --fetched: the sha256 of DIR/fetched.json, as mlci model-requirements wrote it.",
+    )
     data = parser.add_argument_group("data")
     data.add_argument(
         "--data",
@@ -202,6 +213,8 @@ def _options(args: argparse.Namespace) -> Options:
         baseline_sha256=args.baseline_sha256,
         trust_pickle=args.trust_pickle,
         mlflow_tracking_uri=args.mlflow_tracking_uri,
+        fetched=args.fetched,
+        fetched_sha256=args.fetched_sha256,
         chunk_rows=args.chunk_rows,
         gate=args.gate,
         strict=args.strict,

@@ -22,6 +22,7 @@ from mlci.errors import UserError
 
 if TYPE_CHECKING:
     from mlci.validation.loading import Trust
+    from mlci.validation.sources import FetchedModel
 
 HELP = "Print the library versions an MLflow model was logged with (its requirements.txt), one per line."
 
@@ -112,6 +113,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "installing the packages a model names runs their code.",
     )
     parser.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="Keep the MLflow models downloaded here in DIR, with a manifest (fetched.json), for mlci "
+        "validate --fetched DIR (the model-validation action: one download). Default: none (deleted).",
+    )
+    parser.add_argument(
         "--write",
         metavar="PATH",
         help="Write them to this file instead of stdout, as JSON: --model and --baseline -> their lines.",
@@ -126,11 +133,15 @@ def _vouched(directory: Path, tree: str, trust: Trust, where: str) -> bool:
     return check_pin(directory, tree, trust, where) or trust.trust_pickle
 
 
-def _read(flag: str, uri: str, args: argparse.Namespace, workdir: Path) -> list[str]:
-    """One model's requirements; what was left out, and a Python mismatch, as notices. An MLflow model
-    that is neither pinned nor trusted gives none: what it names would be installed, and installing runs code.
+def _read(
+    flag: str, uri: str, args: argparse.Namespace, workdir: Path
+) -> tuple[list[str], FetchedModel, str]:
+    """One model's requirements, its download and that download's content hash (empty when not computed);
+    what was left out, and a Python mismatch, as notices. An MLflow model that is neither pinned nor trusted
+    gives no requirements: what it names would be installed, and installing runs code.
     """
-    from mlci.validation.loading import Trust, tree_sha256
+    from mlci.validation.handoff import content_sha256, kept
+    from mlci.validation.loading import Trust
     from mlci.validation.sources import fetch
     from mlci.validation.uri import parse_model_uri
 
@@ -145,7 +156,7 @@ def _read(flag: str, uri: str, args: argparse.Namespace, workdir: Path) -> list[
     pin = args.sha256 if flag == "--model" else args.baseline_sha256
     trust = Trust(trust_pickle=args.trust_pickle, sha256=pin, sha256_flag=pin_flag)
     found = read_model_requirements(fetched.path, where)
-    tree = tree_sha256(fetched.path) if found.requirements else ""
+    tree = content_sha256(fetched.path) if found.requirements or (args.keep and kept(fetched)) else ""
     if found.requirements and not _vouched(fetched.path, tree, trust, where):
         gha.notice(
             f"{where}: its logged versions ({' '.join(found.requirements)}) are not used: installing the "
@@ -153,7 +164,7 @@ def _read(flag: str, uri: str, args: argparse.Namespace, workdir: Path) -> list[
             "or trust it (--trust-pickle).",
             title="mlci model-requirements",
         )
-        return []
+        return [], fetched, tree
     if found.skipped:
         gha.notice(
             f"{where}: left out of its requirements: {', '.join(found.skipped)}.",
@@ -166,14 +177,26 @@ def _read(flag: str, uri: str, args: argparse.Namespace, workdir: Path) -> list[
             "may not load across versions (the action's input python-version chooses it).",
             title="mlci model-requirements",
         )
-    return found.requirements
+    return found.requirements, fetched, tree
 
 
 def run(args: argparse.Namespace) -> bool:
-    """Print the models' requirements on stdout, one per line (or ``--write`` them, by model, as JSON)."""
-    given = [("--model", args.model), ("--baseline", args.baseline)]
+    """Print the models' requirements on stdout, one per line (or ``--write`` them, by model, as JSON);
+    with ``--keep DIR``, leave the MLflow downloads in DIR for ``mlci validate --fetched DIR``."""
+    given = [(flag, uri) for flag, uri in (("--model", args.model), ("--baseline", args.baseline)) if uri]
+    if args.keep and Path(args.keep).exists() and any(Path(args.keep).iterdir()):
+        raise UserError(f"--keep {args.keep}: the folder is not empty; give a new (or an empty) folder.")
     with tempfile.TemporaryDirectory(prefix="mlci-requirements-") as tmp:
-        found = {flag: _read(flag, uri, args, Path(tmp) / flag.strip("-")) for flag, uri in given if uri}
+        root = Path(args.keep or tmp)
+        read = {flag: (uri, *_read(flag, uri, args, root / flag.strip("-"))) for flag, uri in given}
+        if args.keep:
+            from mlci.validation.handoff import kept, write_manifest
+
+            root.mkdir(parents=True, exist_ok=True)
+            write_manifest(
+                root, {flag: (uri, got, tree) for flag, (uri, _, got, tree) in read.items() if kept(got)}
+            )
+    found = {flag: lines for flag, (_, lines, _, _) in read.items()}
     if args.write:
         from mlci.files import write_json
 

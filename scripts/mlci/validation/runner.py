@@ -15,6 +15,7 @@ from mlci.errors import UserError
 from mlci.validation.baseline import Comparison, check_regressions, compare, compared_metrics
 from mlci.validation.data import Dataset, parse_data_spec
 from mlci.validation.evaluate import Candidate, Evaluation, LabelMap, Task, coerce_label, evaluate
+from mlci.validation.handoff import Handoff, read_handoff
 from mlci.validation.loading import LoadedModel, Trust, load_model
 from mlci.validation.metrics import PROBA_METRICS
 from mlci.validation.sources import fetch, fetch_data
@@ -51,6 +52,8 @@ class Options:
     baseline_sha256: str | None = None
     trust_pickle: bool = False
     mlflow_tracking_uri: str | None = None
+    fetched: str | None = None  # a hand-off of mlci model-requirements --keep (mlci.validation.handoff)
+    fetched_sha256: str | None = None
     chunk_rows: int = 200_000
     gate: str = "point"  # point | confident
     strict: bool = False  # with --gate confident: an inconclusive check fails
@@ -201,7 +204,14 @@ def _validate_options(options: Options) -> None:
         raise UserError("--max-regression compares with a baseline model: give --baseline URI too.")
     if not (options.thresholds or options.baseline):
         raise UserError("nothing to check: give --thresholds (a YAML file or inline YAML) or --baseline URI.")
-    for flag, value in (("--sha256", options.sha256), ("--baseline-sha256", options.baseline_sha256)):
+    if options.fetched_sha256 and not options.fetched:
+        raise UserError("--fetched-sha256 checks a hand-off: give --fetched DIR too.")
+    pins = (
+        ("--sha256", options.sha256),
+        ("--baseline-sha256", options.baseline_sha256),
+        ("--fetched-sha256", options.fetched_sha256),
+    )
+    for flag, value in pins:
         if value is not None and not (len(value) == 64 and all(c in "0123456789abcdefABCDEF" for c in value)):
             raise UserError(f"{flag} {value}: expected the 64 hexadecimal digits of a sha256.")
 
@@ -229,11 +239,20 @@ def _model_inputs(options: Options) -> list[_ModelInput]:
     return [_ModelInput(flag, uri, sha256, parse_model_uri(uri, flag)) for flag, uri, sha256 in given]
 
 
-def _load(given: _ModelInput, options: Options, workdir: Path, proba_metrics: frozenset[str]) -> LoadedModel:
-    """Fetch and load one model; UserError when the thresholds need what it cannot give."""
-    fetched = fetch(
-        given.parsed, flag=given.flag, workdir=workdir, mlflow_tracking_uri=options.mlflow_tracking_uri
-    )
+def _load(
+    given: _ModelInput,
+    options: Options,
+    workdir: Path,
+    proba_metrics: frozenset[str],
+    handoff: Handoff | None = None,
+) -> LoadedModel:
+    """Fetch (or take from the hand-off) and load one model; UserError when the thresholds need what it
+    cannot give."""
+    fetched = handoff.take(given.flag, given.uri) if handoff is not None else None
+    if fetched is None:
+        fetched = fetch(
+            given.parsed, flag=given.flag, workdir=workdir, mlflow_tracking_uri=options.mlflow_tracking_uri
+        )
     trust = Trust(trust_pickle=options.trust_pickle, sha256=given.sha256, sha256_flag=given.sha256_flag)
     loaded = load_model(fetched.path, trust, given.where)
     if proba_metrics and not loaded.has_proba:
@@ -414,9 +433,10 @@ def validate(options: Options) -> ValidationResult:
     warnings: list[str] = []
     notices: list[str] = []
     test_size = _test_size(options, notices)
+    handoff = read_handoff(options.fetched, options.fetched_sha256) if options.fetched else None
 
     with tempfile.TemporaryDirectory(prefix="mlci-validate-") as tmp:
-        models = [_load(g, options, Path(tmp) / g.flag.strip("-"), proba_metrics) for g in given]
+        models = [_load(g, options, Path(tmp) / g.flag.strip("-"), proba_metrics, handoff) for g in given]
         local = fetch_data(spec, workdir=Path(tmp) / "data", mlflow_tracking_uri=options.mlflow_tracking_uri)
         dataset = Dataset(local, options.target)
         slices = tuple(dict.fromkeys(t.slice_by for t in thresholds if t.slice_by is not None))

@@ -5,6 +5,14 @@ Only the MLflow client is used (mlflow-skinny is enough): the registry resolves 
 to a version, with MLflow's own resolver, and the model's artifacts are downloaded into a local directory.
 Nothing is loaded here: the MLmodel file says which flavour and which pickle, and
 ``mlci.validation.loading`` decides whether that may be unpickled.
+
+The client interface every mlci command that talks to MLflow shares (validate, model-requirements, register,
+promote), so that they find the server, time out and word a failure alike:
+
+- :func:`resolve_tracking_uri`: the server, from ``--mlflow-tracking-uri`` or MLFLOW_TRACKING_URI;
+- :func:`client_settings`: the environment mlflow's client reads while it talks to that server;
+- :func:`is_connection_error`, :func:`unreachable`: a server that does not answer, and its one line;
+- :func:`refused_credentials`, :data:`CREDENTIALS_HINT`: a server that refuses who the client is.
 """
 
 from __future__ import annotations
@@ -37,12 +45,14 @@ _CLIENT_DEFAULTS = {
 
 
 @contextmanager
-def _client_settings(server: str, registry: str) -> Iterator[None]:
+def client_settings(server: str, registry: str | None = None) -> Iterator[None]:
     """Point mlflow at the server, with :data:`_CLIENT_DEFAULTS` where unset; restore the environment after.
 
     The server goes through MLFLOW_TRACKING_URI / MLFLOW_REGISTRY_URI, not only through arguments: mlflow
-    resolves ``models:/`` and logged-model artifacts with a client built from its global settings.
+    resolves ``models:/`` and logged-model artifacts with a client built from its global settings. The
+    registry is ``registry``, else MLFLOW_REGISTRY_URI, else the tracking server itself.
     """
+    registry = registry or os.environ.get("MLFLOW_REGISTRY_URI") or server
     settings = {
         **{name: value for name, value in _CLIENT_DEFAULTS.items() if name not in os.environ},
         "MLFLOW_TRACKING_URI": server,
@@ -78,7 +88,8 @@ _CONNECTION_TEXT = re.compile(
 )
 
 
-def _is_connection_error(exc: BaseException) -> bool:
+def is_connection_error(exc: BaseException) -> bool:
+    """The client could not talk to the server at all (refused, reset, timed out), however mlflow wraps it."""
     seen: BaseException | None = exc
     while seen is not None:
         if type(seen).__name__ in ("ConnectionError", "ConnectTimeout", "ReadTimeout", "NewConnectionError"):
@@ -109,7 +120,7 @@ def refused_credentials(exc: BaseException) -> bool:
 
 def _translate(exc: Exception, uri: MlflowUri, flag: str, server: str) -> UserError:
     where = f"{flag} {uri.text}"
-    if _is_connection_error(exc):
+    if is_connection_error(exc):
         return unreachable(where, server)
     code = getattr(exc, "error_code", "")
     lines = [line.strip() for line in str(exc).splitlines() if line.strip() and not line.startswith("#####")]
@@ -149,7 +160,7 @@ def fetch(uri: MlflowUri, *, flag: str, workdir: Path, tracking_uri: str | None)
     registry = os.environ.get("MLFLOW_REGISTRY_URI") or server
     destination = workdir / "mlflow"
     destination.mkdir(parents=True, exist_ok=True)
-    with _client_settings(server, registry):
+    with client_settings(server, registry):
         try:
             from mlflow.exceptions import MlflowException
         except ImportError:
