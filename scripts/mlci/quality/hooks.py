@@ -289,9 +289,9 @@ def config_path(root: Path) -> Path:
     return root / CONFIG
 
 
-def project_hook(root: Path, check: str) -> Hook:
-    """The project's hook for ``check`` (an empty one when there is none)."""
-    path = config_path(root)
+def project_hook(path: Path, check: str) -> Hook:
+    """The hook for ``check`` in the configuration file ``path`` (:func:`config_path`; an empty hook when
+    there is none)."""
     try:
         content = path.read_bytes()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):

@@ -348,8 +348,8 @@ def sources_for(
     linter: Linter, project: Project, fingerprint: str | None = None, use_cache: bool = False
 ) -> list[Source]:
     """The files the linter checks (those its pre-commit hook's filters admit): with --changed-since only
-    the changed ones, unless a file the linter
-    reads (its configuration, its plugins) changed, which can change the verdict on every file. A selection
+    the changed ones, unless a file the linter reads (its configuration, its plugins) changed, which can
+    change the verdict on every file. A selection
     that runs the tool is served from the cache when the candidates' names and what it reads are unchanged
     (given the tool's ``fingerprint``)."""
     candidates = [source for source in project.sources if linter.hook_admits(source)]

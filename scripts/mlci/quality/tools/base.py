@@ -110,9 +110,9 @@ class Linter:
     def __init__(self, project: Project) -> None:
         self.root = project.root
         self.project = project
-        hook = project_hook(project.root, self.name)
         #: the pre-commit configuration the hook comes from (at the top of the git work tree)
         self.hooks_file = config_path(project.root)
+        hook = project_hook(self.hooks_file, self.name)
         #: what the tool warned about its configuration (a broken setup.cfg), naming the file; what of the
         #: hook's additional_dependencies this Python lacks
         self.warnings: list[str] = hook.missing_dependencies(self.name)
