@@ -25,7 +25,8 @@ interpreter, mlci's imports (``-X importtime``), and the rest of an unchanged ru
     python bench/bench_quality.py [--package huggingface_hub] [--repeat 3] [--edit median|largest]
 
 Goals: cold <= 0.6 x by hand, unchanged <= 0.05 x cold, one-file change <= 0.25 x cold; the same cold and
-unchanged goals for ruff.
+unchanged goals for ruff. The cold run's floor (its CPU time spread over every core, against by hand's
+wall time) shows how much of the cold ratio is scheduling and how much is work.
 """
 
 from __future__ import annotations
@@ -180,6 +181,7 @@ def main() -> None:
         ],
     )
     pair_line("cold against by hand", pair_ratios["mlci"])
+    floor_line(hand, cold_s)
     table(
         "ruff, ruff-format",
         ruff_hand,
@@ -196,6 +198,14 @@ def pair_line(title: str, ratios: list[float]) -> None:
     jobs on a shared machine) moves both runs of a pair alike, so these vary less than the medians above."""
     shown = ", ".join(f"{ratio:.3f}" for ratio in ratios)
     print(f"{title}, pair by pair: {shown} (median {statistics.median(ratios):.3f})")
+
+
+def floor_line(hand: Timing, cold: Timing) -> None:
+    """How low the cold ratio could go with this CPU time: every core busy from start to end. A cold wall
+    ratio near this floor leaves only the CPU time (the tools' own work, mostly) to cut."""
+    cores = os.cpu_count() or 1
+    floor = cold[1] / cores / hand[0]
+    print(f"cold's floor on {cores} CPUs (its CPU s / {cores}, against by hand's wall s): {floor:.3f}")
 
 
 def _load() -> str:

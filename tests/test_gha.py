@@ -80,6 +80,7 @@ def test_secrets_never_leave_through_any_channel(
     message = "401 for hf_SENTINELsecret123 and AWSSENTINEL/abc+def"
     gha.error(message)
     gha.info(message)
+    gha.annotate_all([gha.Annotation(message=message, file="a.py", line=line) for line in (1, 2)])
     gha.set_output("why", message)
     gha.add_summary(message)
     printed = capsys.readouterr().out

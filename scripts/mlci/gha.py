@@ -90,7 +90,16 @@ def escape_property(text: str) -> str:
 
 
 def _emit(line: str, stream: TextIO | None = None) -> None:
-    print(redact(line), file=stream or sys.stdout, flush=True)
+    _emit_all([line], stream)
+
+
+def _emit_all(lines: Iterable[str], stream: TextIO | None = None) -> None:
+    """Print the lines, each redacted (the secrets read once), and flush once at the end."""
+    secrets = _secret_values()
+    target = stream or sys.stdout
+    for line in lines:
+        print(redact(line, secrets), file=target)
+    target.flush()
 
 
 # --------------------------------------------------------------------------------------------- annotations
@@ -135,7 +144,13 @@ class Annotation:
 
 def annotate(annotation: Annotation) -> None:
     """Print one annotation: a workflow command in Actions, a compiler-style line elsewhere."""
-    _emit(annotation.command() if in_actions() else annotation.plain())
+    annotate_all([annotation])
+
+
+def annotate_all(annotations: Iterable[Annotation]) -> None:
+    """Print many annotations at once (thousands of lint findings: one look at the secrets, one flush)."""
+    actions = in_actions()
+    _emit_all(annotation.command() if actions else annotation.plain() for annotation in annotations)
 
 
 def error(message: str, *, title: str | None = None) -> None:

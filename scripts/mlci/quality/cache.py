@@ -121,7 +121,8 @@ class ResultCache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with atomic_write(path, prefix=".entry.") as handle:
-                json.dump({"findings": findings}, handle, separators=(",", ":"))
+                # dumps, not dump: only the one-shot encoder is json's C encoder (thousands of findings)
+                handle.write(json.dumps({"findings": findings}, separators=(",", ":")))
         except OSError as exc:
             if not self._warned:
                 log.warning("cannot write the cache in %s (%s); results are not cached", self.directory, exc)

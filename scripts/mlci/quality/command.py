@@ -190,8 +190,7 @@ def _render_annotations(quality: QualityResult, mode: str, base: str) -> None:
     """Annotate the findings ``mode`` picks, changed lines first; say what GitHub will not show."""
     limit = {"changed-lines": 0, "changed-files": 1, "all": 2}[mode]
     shown = [finding for closeness, finding in _by_closeness(quality) if closeness <= limit]
-    for finding in shown:
-        gha.annotate(_annotation(finding, base))
+    gha.annotate_all(_annotation(finding, base) for finding in shown)
     left_out = sum(1 for r in quality.tools for f in r.findings) - len(shown)
     if left_out:
         where = "on changed lines" if mode == "changed-lines" else "in changed files"

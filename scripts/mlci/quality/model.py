@@ -5,7 +5,7 @@ Capability modules build these; only ``command.py`` renders them (annotations, s
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 Status = Literal["passed", "failed", "error", "skipped"]
@@ -55,14 +55,16 @@ class Finding:
 
     def cached(self) -> dict[str, Any]:
         """The parts stored in the cache (the tool and the path are the cache entry's own)."""
-        data = asdict(self)
-        del data["tool"], data["path"]
-        return data
+        return {name: getattr(self, name) for name in _CACHED_FIELDS}
 
     @classmethod
     def from_cache(cls, tool: str, path: str, data: dict[str, Any]) -> Finding:
         """Rebuild a finding stored by :meth:`cached`."""
         return cls(tool=tool, path=path, **data)
+
+
+#: Every field of a Finding but the tool and the path (all plain values: no deep copy is needed).
+_CACHED_FIELDS = tuple(f.name for f in fields(Finding) if f.name not in ("tool", "path"))
 
 
 @dataclass
