@@ -4,6 +4,7 @@ configuration; annotations, a step summary, outputs ``passed`` and ``findings``,
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import shlex
 from dataclasses import asdict
@@ -151,6 +152,7 @@ def _display_base() -> str:
     return workspace if gha.in_actions() and workspace else os.getcwd()
 
 
+@functools.lru_cache(maxsize=4096)  # a file with thousands of findings is worked out once
 def _display(path: str | None, base: str, paths: ModuleType = os.path) -> str | None:
     """The path relative to ``base`` with forward slashes (GitHub's form on every OS), else as it is.
 

@@ -280,9 +280,10 @@ def _collect(tool: str, plans: list[_Plan], seconds: float, options: Options) ->
         if plan.error:
             result.error = f"{plan.error} (in {plan.linter.root})" if len(plans) > 1 else plan.error
         for rel in sorted(plan.results):
+            path = str(plan.linter.root / rel)
             for finding in plan.results[rel]:
                 if finding.level != "error" or plan.linter.counts(finding, options):
-                    result.findings.append(replace(finding, path=str(plan.linter.root / rel)))
+                    result.findings.append(replace(finding, path=path))
                 else:
                     result.below_threshold += 1
     if result.error:
