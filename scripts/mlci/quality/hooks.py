@@ -107,6 +107,8 @@ class Hook:
     def missing_dependencies(self, check: str) -> list[str]:
         """A warning for each of the hook's additional dependencies this Python lacks (or holds at another
         version than the hook pins): pre-commit's run would have it, so its findings would differ."""
+        if not self.dependencies:
+            return []  # the usual case: packaging's import (a tenth of a second) is not needed
         from importlib import metadata
 
         from packaging.requirements import InvalidRequirement, Requirement
