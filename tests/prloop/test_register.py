@@ -127,3 +127,35 @@ def test_register_with_the_sagemaker_launcher_is_refused_before_anything_runs(
 ) -> None:
     code = cli.main(["train", "--launcher", "sagemaker", "--register", "wine", "--output", "s3://mlci-x/y"])
     assert code == 2 and "run 'mlci register' in a job without them" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_a_champion_that_cannot_be_read_is_exit_2_not_no_champion(
+    mlflow_server: Mlflow, seed_files: dict[str, Path], tmp_path: Path, actions: ActionsStep,
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """A 503 on the read of @champion is not "no champion yet": that would register the challenger with no
+    baseline and so switch the regression check against the champion off. Nothing is registered."""
+    from training.fault_proxy import FaultProxy
+
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")  # the client's retries would only wait
+    name = f"wine-{uuid.uuid4().hex[:6]}"
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    (model_dir / "model.joblib").write_bytes(seed_files["good.joblib"].read_bytes())
+    report = tmp_path / "register.json"
+
+    def champion_unavailable(number: int, method: str, path: str) -> str | None:
+        return "503" if "registered-models/alias" in path and "alias=champion" in path else None
+
+    with FaultProxy(mlflow_server.uri, champion_unavailable) as proxy:
+        code = cli.main(
+            ["register", "--model", str(model_dir), "--name", name, "--trust-pickle",
+             "--mlflow-tracking-uri", proxy.url, "--report", str(report), *PROVENANCE]
+        )  # fmt: skip
+    assert code == 2
+    assert proxy.faults, "the champion was never read"
+    out = capsys.readouterr()
+    assert f"registering {name}@pr-5 on {proxy.url}" in out.out and "Traceback" not in out.out + out.err
+    assert not report.exists() and "registered-model" not in actions.outputs
+    assert _client(mlflow_server).search_model_versions(f"name='{name}'") == []

@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> bool:
     from mlci.files import write_json
     from mlci.gha import public_url
     from mlci.github import merged_pull_request
+    from mlci.loop.register import alias_version
     from mlci.validation.sources.mlflow import (
         CREDENTIALS_HINT,
         client_settings,
@@ -102,10 +103,8 @@ def run(args: argparse.Namespace) -> bool:
                     f"models:/{args.name}@{source_alias} points at version {version} now, but version "
                     f"{model.get('version')} was validated; validate again."
                 )
-            try:
-                before: str | None = str(client.get_model_version_by_alias(args.name, args.to_alias).version)
-            except MlflowException:
-                before = None
+            previous = alias_version(client, args.name, args.to_alias)
+            before = str(previous.version) if previous is not None else None
             client.set_registered_model_alias(args.name, args.to_alias, version)
         except MlflowException as exc:
             first = public_url((str(exc).splitlines() or [""])[0]).rstrip(".")

@@ -249,13 +249,22 @@ class _Rollback:
         return f"version {self.version} was deleted and {kept}"
 
 
-def _alias_version(client: Any, name: str, alias: str) -> str | None:
+def alias_version(client: Any, name: str, alias: str) -> Any | None:
+    """The version ``models:/NAME@ALIAS`` points at, or None when MLflow answers that there is no such alias
+    (or no such model) yet. Any other failure (a 5xx, a refused token, a dropped connection) is raised: read
+    as "no champion", it would switch the comparison against the champion off."""
     from mlflow.exceptions import MlflowException
 
     try:
-        return str(client.get_model_version_by_alias(name, alias).version)
-    except MlflowException:  # no such alias (yet)
-        return None
+        return client.get_model_version_by_alias(name, alias)
+    except MlflowException as exc:
+        code = getattr(exc, "error_code", "")
+        # MLflow's registry: an unknown model is RESOURCE_DOES_NOT_EXIST; an unknown alias of a known model
+        # is INVALID_PARAMETER_VALUE "Registered model alias ALIAS not found."
+        missing_alias = code == "INVALID_PARAMETER_VALUE" and "not found" in str(exc)
+        if code == "RESOURCE_DOES_NOT_EXIST" or missing_alias:
+            return None
+        raise
 
 
 def _log(
@@ -264,7 +273,6 @@ def _log(
     import mlflow
     import mlflow.sklearn
     from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
 
     from mlci.validation.loading import tree_sha256
 
@@ -278,6 +286,13 @@ def _log(
         else client.create_experiment(registration.name, artifact_location=registration.artifact_location)
     )
     tags = _tags(registration)
+    # both aliases are read before anything is created: a failed read leaves nothing behind
+    previous = alias_version(client, registration.name, registration.alias)
+    baseline: dict[str, Any] = {"alias": registration.baseline_alias, "version": None, "sha256": None}
+    if registration.baseline_alias != registration.alias:
+        found = alias_version(client, registration.name, registration.baseline_alias)
+        if found is not None:  # else no champion yet: the first model has nothing to be compared with
+            baseline.update(version=str(found.version), sha256=(found.tags or {}).get("mlci.sha256"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # mlflow's advice to model authors (signatures, pip) is noise in CI
         # the server reaches mlflow's fluent API through MLFLOW_TRACKING_URI (client_settings, in register)
@@ -305,17 +320,10 @@ def _log(
     sha256 = tree_sha256(Path(local))  # what --sha256 pins for an MLflow model directory
     for key, value in {**tags, "mlci.sha256": sha256}.items():
         client.set_model_version_tag(registration.name, version, key, value)
-    done.previous = _alias_version(client, registration.name, registration.alias)
+    done.previous = str(previous.version) if previous is not None else None
     done.checkpoint()
     done.alias_set = True
     client.set_registered_model_alias(registration.name, registration.alias, version)
-    baseline: dict[str, Any] = {"alias": registration.baseline_alias, "version": None, "sha256": None}
-    if registration.baseline_alias != registration.alias:
-        try:
-            found = client.get_model_version_by_alias(registration.name, registration.baseline_alias)
-            baseline.update(version=str(found.version), sha256=(found.tags or {}).get("mlci.sha256"))
-        except MlflowException:  # no champion yet: the first model has nothing to be compared with
-            pass
     done.checkpoint()  # a signal while the alias was being set: it goes back too
     log.info("registered models:/%s/%s as @%s", registration.name, version, registration.alias)
     return {
